@@ -1,0 +1,31 @@
+//! baocao's pure core: the domain (org units, periods, report templates, report
+//! documents on Automerge, validation, aggregation) and the sync protocol.
+//!
+//! Nothing here does I/O, reads a clock or spawns a task: time arrives as a
+//! [`Timestamp`] argument and storage and network work leaves as values the
+//! caller executes. That is what lets the same code run in the server, in the
+//! browser (wasm32) and in native test clients.
+
+#![warn(missing_docs)]
+
+pub mod aggregate;
+pub mod date;
+pub mod org;
+pub mod period;
+pub mod protocol;
+pub mod report;
+pub mod sync;
+pub mod template;
+pub mod textdiff;
+pub mod time;
+pub mod validate;
+pub mod value;
+
+pub use date::Date;
+pub use org::{OrgTree, OrgUnit};
+pub use period::{Period, PeriodKind};
+pub use protocol::ids::{DocumentId, PeerId};
+pub use report::{ReportDoc, ReportKey, ReportView};
+pub use template::Template;
+pub use time::Timestamp;
+pub use value::Value;

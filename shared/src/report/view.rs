@@ -1,0 +1,192 @@
+use super::{ReportError, keys};
+use crate::value::Value;
+use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A plain snapshot of a report: what forms render, what aggregation reads and
+/// what the REST API returns.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    /// Template id.
+    pub template: String,
+    /// Org unit id.
+    pub unit: String,
+    /// Period id.
+    pub period: String,
+    /// Workflow status, if any was set.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Scalar field values.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+    /// Records per records field, oldest first.
+    #[serde(default)]
+    pub records: BTreeMap<String, Vec<Record>>,
+    /// Narrative texts.
+    #[serde(default)]
+    pub narratives: BTreeMap<String, String>,
+    /// Values set concurrently by different people (Automerge kept one; the
+    /// others are here until someone resolves them).
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
+}
+
+/// One record of a records field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Unique record id.
+    pub id: String,
+    /// When it was added (ms since the epoch).
+    pub created: i64,
+    /// Column values.
+    pub values: BTreeMap<String, Value>,
+}
+
+/// A field (or record column) with concurrent values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Field id.
+    pub field: String,
+    /// Record id, for a record column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Column id, for a record column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Every concurrent value; the first is the one Automerge shows.
+    pub values: Vec<ConflictValue>,
+}
+
+/// One side of a conflict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    /// The value.
+    pub value: Value,
+    /// Hex actor id of the device session that wrote it.
+    pub actor: String,
+    /// Change time, seconds since the epoch.
+    pub time: i64,
+}
+
+impl ReportView {
+    /// Reads a report document. Keys that are not part of the schema (for
+    /// example written by another automerge-repo client) are ignored.
+    pub fn read(doc: &Automerge) -> Result<ReportView, ReportError> {
+        let str_at = |k: &str| -> Result<Option<String>, ReportError> {
+            Ok(match doc.get(ROOT, k)? {
+                Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                _ => None,
+            })
+        };
+        let mut view = ReportView {
+            template: str_at(keys::TEMPLATE)?
+                .ok_or_else(|| ReportError::Malformed("no template".into()))?,
+            unit: str_at(keys::UNIT)?.ok_or_else(|| ReportError::Malformed("no unit".into()))?,
+            period: str_at(keys::PERIOD)?
+                .ok_or_else(|| ReportError::Malformed("no period".into()))?,
+            status: str_at(keys::STATUS)?,
+            ..Default::default()
+        };
+        for key in doc.keys(ROOT) {
+            let Some((automerge::Value::Object(ty), obj)) = doc.get(ROOT, &key)? else {
+                continue;
+            };
+            if key == keys::FIELDS && ty == ObjType::Map {
+                read_scalars(doc, &obj, &mut view.fields, &mut |k, values| {
+                    view.conflicts.push(Conflict {
+                        field: k.to_string(),
+                        record: None,
+                        column: None,
+                        values,
+                    })
+                })?;
+            } else if let (Some(field), ObjType::Map) = (key.strip_prefix(keys::RECORDS_PREFIX), ty)
+            {
+                let mut rows = Vec::new();
+                for rid in doc.keys(&obj) {
+                    let Some((automerge::Value::Object(ObjType::Map), robj)) = doc.get(&obj, &rid)?
+                    else {
+                        continue;
+                    };
+                    let mut values = BTreeMap::new();
+                    let mut created = 0;
+                    read_scalars(doc, &robj, &mut values, &mut |col, vals| {
+                        view.conflicts.push(Conflict {
+                            field: field.to_string(),
+                            record: Some(rid.clone()),
+                            column: Some(col.to_string()),
+                            values: vals,
+                        })
+                    })?;
+                    if let Some(Value::Int(c)) = values.remove(keys::RECORD_CREATED) {
+                        created = c;
+                    }
+                    values.retain(|k, _| !k.starts_with('_'));
+                    rows.push(Record {
+                        id: rid,
+                        created,
+                        values,
+                    });
+                }
+                rows.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+                view.records.insert(field.to_string(), rows);
+            } else if let (Some(field), ObjType::Text) = (key.strip_prefix(keys::TEXT_PREFIX), ty) {
+                view.narratives.insert(field.to_string(), doc.text(&obj)?);
+            }
+        }
+        view.conflicts.retain(|c| c.column.as_deref() != Some(keys::RECORD_CREATED));
+        Ok(view)
+    }
+}
+
+fn read_scalars(
+    doc: &Automerge,
+    obj: &ObjId,
+    out: &mut BTreeMap<String, Value>,
+    on_conflict: &mut dyn FnMut(&str, Vec<ConflictValue>),
+) -> Result<(), ReportError> {
+    for k in doc.keys(obj) {
+        let all = doc.get_all(obj, &k)?;
+        let winner = doc.get(obj, &k)?.map(|(_, id)| id);
+        let mut values = Vec::new();
+        let mut winner_at = 0;
+        for (v, id) in &all {
+            if Some(id) == winner.as_ref() {
+                winner_at = values.len();
+            }
+            if let automerge::Value::Scalar(s) = v
+                && let Some(val) = Value::from_scalar(s)
+            {
+                let (actor, time) = match id {
+                    automerge::ObjId::Id(_, actor, _) => {
+                        let time = doc
+                            .hash_for_opid(id)
+                            .and_then(|h| doc.get_change_meta_by_hash(&h))
+                            .map(|m| m.timestamp)
+                            .unwrap_or(0);
+                        (actor.to_hex_string(), time)
+                    }
+                    automerge::ObjId::Root => (String::new(), 0),
+                };
+                values.push(ConflictValue {
+                    value: val,
+                    actor,
+                    time,
+                });
+            }
+        }
+        // The value Automerge shows comes first.
+        if winner_at < values.len() {
+            let w = values.remove(winner_at);
+            values.insert(0, w);
+        }
+        if let Some(first) = values.first() {
+            out.insert(k.clone(), first.value.clone());
+        }
+        if values.len() > 1 {
+            on_conflict(&k, values);
+        }
+    }
+    Ok(())
+}

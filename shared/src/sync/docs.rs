@@ -1,0 +1,94 @@
+//! Per-document state inside the [`super::Synchronizer`].
+
+use super::ConnId;
+use super::storage::StorageKey;
+use automerge::{AutoCommit, ChangeHash};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Waiting for storage; messages are queued.
+    Loading,
+    Ready,
+}
+
+/// Sync state with one peer for one document.
+#[derive(Debug, Default)]
+pub(super) struct PeerDoc {
+    pub(super) state: automerge::sync::State,
+    /// The peer held all our changes when last checked.
+    pub(super) acked: bool,
+    /// We sent this peer at least one message about the document.
+    pub(super) sent_any: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct DocState {
+    pub(super) phase: Phase,
+    pub(super) doc: AutoCommit,
+    pub(super) peers: BTreeMap<ConnId, PeerDoc>,
+    /// Messages that arrived while loading.
+    pub(super) queued: Vec<(ConnId, automerge::sync::Message, bool)>,
+    /// A document the application inserted while this one was loading.
+    pub(super) pending_insert: Option<AutoCommit>,
+    /// Heads known to be in storage.
+    pub(super) saved_heads: Vec<ChangeHash>,
+    /// The write under way, if any.
+    pub(super) saving: Option<super::TaskId>,
+    pub(super) compacting: bool,
+    /// Chunks in storage.
+    pub(super) chunks: BTreeSet<StorageKey>,
+}
+
+impl DocState {
+    pub(super) fn loading() -> DocState {
+        DocState {
+            phase: Phase::Loading,
+            doc: AutoCommit::new(),
+            peers: BTreeMap::new(),
+            queued: Vec::new(),
+            pending_insert: None,
+            saved_heads: Vec::new(),
+            saving: None,
+            compacting: false,
+            chunks: BTreeSet::new(),
+        }
+    }
+
+    pub(super) fn ready(doc: AutoCommit) -> DocState {
+        DocState {
+            phase: Phase::Ready,
+            doc,
+            ..DocState::loading()
+        }
+    }
+
+    pub(super) fn is_empty(&mut self) -> bool {
+        self.doc.get_heads().is_empty()
+    }
+
+    pub(super) fn is_saved(&mut self) -> bool {
+        self.doc.get_heads() == self.saved_heads
+    }
+
+    /// Nothing in flight: safe to drop from memory.
+    pub(super) fn is_idle(&mut self) -> bool {
+        self.saving.is_none() && !self.compacting && self.queued.is_empty() && self.is_saved()
+    }
+
+    /// True when the peer on `conn` has every change we have: every change of
+    /// ours is an ancestor of the heads it told us about.
+    pub(super) fn covered_by(&mut self, conn: ConnId) -> bool {
+        let Some(their) = self.peers.get(&conn).and_then(|p| p.state.their_heads.clone()) else {
+            return false;
+        };
+        let known: Vec<ChangeHash> = their
+            .into_iter()
+            .filter(|h| self.doc.get_change_by_hash(h).is_some())
+            .collect();
+        if known.is_empty() {
+            return self.is_empty();
+        }
+        self.doc.get_changes(&known).is_empty()
+    }
+}

@@ -1,0 +1,924 @@
+//! The sync engine: many Automerge documents synchronised over many
+//! connections with the automerge-repo protocol, as a sans-IO state machine.
+//!
+//! The server, the browser client and the native test clients all drive the
+//! same [`Synchronizer`]: feed it a [`SyncEvent`] with the current time, then
+//! carry out the [`SyncResults`] — send the outgoing frames, perform the
+//! storage tasks and feed their results back, close the connections it names.
+//!
+//! **Durable acknowledgement.** A document's sync messages advertise its
+//! heads. The engine never generates a message for a document while a write
+//! of that document is pending, so any heads a peer hears from us are already
+//! in storage. A client that sees its heads covered by the server's therefore
+//! knows its changes are durable there ([`SyncNotice::DocAcked`]).
+
+pub mod dialer;
+mod docs;
+pub mod storage;
+
+use crate::protocol::ids::{DocumentId, PeerId};
+use crate::protocol::wire::{PROTOCOL_VERSION, PeerMetadata, WireMessage};
+use crate::time::Timestamp;
+use automerge::AutoCommit;
+use docs::{DocState, Phase};
+use std::collections::{BTreeMap, BTreeSet};
+use storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask, TaskId};
+
+/// Identifies a connection; chosen by the adapter, unique while it is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// Who opened a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// We dialled: we send `join`.
+    Outgoing,
+    /// They dialled: we wait for `join`.
+    Incoming,
+}
+
+/// Settings of a [`Synchronizer`].
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    /// Our peer id.
+    pub peer_id: PeerId,
+    /// Our storage id, announced in the handshake.
+    pub storage_id: Option<String>,
+    /// Offer every loaded document to every peer (clients), or only answer what
+    /// peers ask about (servers).
+    pub announce: bool,
+    /// Drop documents from memory when no connection uses them (servers).
+    pub evict_idle: bool,
+    /// Largest frame accepted; larger ones close the connection.
+    pub max_message_bytes: usize,
+    /// Incremental chunks of a document kept before they are compacted.
+    pub compact_after: usize,
+    /// Whether documents nobody has stored yet may be created by a peer's sync.
+    pub accept_new_documents: bool,
+    /// Send nothing about a document until all of it is in storage, so a peer
+    /// that sees its heads in ours knows they are durable (servers). Clients
+    /// send at once: their own storage failing must not stop an upload.
+    pub durable_acks: bool,
+}
+
+impl SyncConfig {
+    /// Settings for a server: answers requests, evicts idle documents.
+    pub fn server(peer_id: PeerId, storage_id: String) -> SyncConfig {
+        SyncConfig {
+            peer_id,
+            storage_id: Some(storage_id),
+            announce: false,
+            evict_idle: true,
+            max_message_bytes: 8 * 1024 * 1024,
+            compact_after: 32,
+            accept_new_documents: true,
+            durable_acks: true,
+        }
+    }
+
+    /// Settings for a client: offers its documents, keeps them loaded.
+    pub fn client(peer_id: PeerId, storage_id: Option<String>) -> SyncConfig {
+        SyncConfig {
+            peer_id,
+            storage_id,
+            announce: true,
+            evict_idle: false,
+            max_message_bytes: 32 * 1024 * 1024,
+            compact_after: 16,
+            accept_new_documents: true,
+            durable_acks: false,
+        }
+    }
+}
+
+/// An input to the engine. Built with the constructors; opaque otherwise.
+#[derive(Debug)]
+pub struct SyncEvent(EventKind);
+
+#[derive(Debug)]
+enum EventKind {
+    Connected(ConnId, Direction),
+    Received(ConnId, Vec<u8>),
+    Disconnected(ConnId),
+    Storage(StorageResult),
+    Open(DocumentId),
+    Changed(DocumentId),
+    Tick,
+}
+
+impl SyncEvent {
+    /// A connection is open (and, for [`Direction::Outgoing`], we should join).
+    pub fn connected(conn: ConnId, direction: Direction) -> SyncEvent {
+        SyncEvent(EventKind::Connected(conn, direction))
+    }
+
+    /// A binary frame arrived.
+    pub fn received(conn: ConnId, bytes: Vec<u8>) -> SyncEvent {
+        SyncEvent(EventKind::Received(conn, bytes))
+    }
+
+    /// The connection is gone.
+    pub fn disconnected(conn: ConnId) -> SyncEvent {
+        SyncEvent(EventKind::Disconnected(conn))
+    }
+
+    /// A storage task finished.
+    pub fn storage_done(result: StorageResult) -> SyncEvent {
+        SyncEvent(EventKind::Storage(result))
+    }
+
+    /// Load a document from storage (if it is not in memory) and sync it.
+    pub fn open(doc: DocumentId) -> SyncEvent {
+        SyncEvent(EventKind::Open(doc))
+    }
+
+    /// The application changed or inserted a document through
+    /// [`Synchronizer::doc_mut`] / [`Synchronizer::insert_doc`]: save it and sync it.
+    pub fn changed(doc: DocumentId) -> SyncEvent {
+        SyncEvent(EventKind::Changed(doc))
+    }
+
+    /// Time passed: retry failed saves.
+    pub fn tick() -> SyncEvent {
+        SyncEvent(EventKind::Tick)
+    }
+}
+
+/// Something the application may want to show or act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncNotice {
+    /// The handshake on a connection completed.
+    PeerReady {
+        /// The connection.
+        conn: ConnId,
+        /// The remote peer.
+        peer: PeerId,
+    },
+    /// A document finished loading from storage (possibly empty).
+    DocLoaded {
+        /// The document.
+        doc: DocumentId,
+    },
+    /// Changes from a peer were applied to a document.
+    DocChanged {
+        /// The document.
+        doc: DocumentId,
+    },
+    /// Everything in the document is in our storage.
+    DocSaved {
+        /// The document.
+        doc: DocumentId,
+    },
+    /// The peer on this connection holds every change of the document we hold.
+    DocAcked {
+        /// The document.
+        doc: DocumentId,
+        /// The connection.
+        conn: ConnId,
+    },
+    /// The peer does not have the document.
+    DocUnavailable {
+        /// The document.
+        doc: DocumentId,
+        /// The connection.
+        conn: ConnId,
+    },
+    /// The connection broke the protocol and is being closed.
+    ProtocolError {
+        /// The connection.
+        conn: ConnId,
+        /// Why.
+        message: String,
+    },
+    /// The remote peer reported an error.
+    RemoteError {
+        /// The connection.
+        conn: ConnId,
+        /// Its message.
+        message: String,
+    },
+    /// A storage write failed; the data stays in memory and is retried.
+    StorageFailed {
+        /// The document, if the task was about one.
+        doc: Option<DocumentId>,
+        /// Why.
+        message: String,
+    },
+    /// A stored chunk could not be read and was skipped.
+    CorruptChunk {
+        /// Its key.
+        key: StorageKey,
+    },
+}
+
+/// What the adapter must do after an event.
+#[derive(Debug, Default)]
+pub struct SyncResults {
+    /// Frames to send, in order, per connection.
+    pub outgoing: Vec<(ConnId, Vec<u8>)>,
+    /// Storage work; answer each with [`SyncEvent::storage_done`].
+    pub storage: Vec<StorageTask>,
+    /// Connections to close after sending their outgoing frames.
+    pub close: Vec<ConnId>,
+    /// Things that happened.
+    pub notices: Vec<SyncNotice>,
+}
+
+#[derive(Debug)]
+enum Handshake {
+    AwaitingJoin,
+    AwaitingPeer,
+    Ready(PeerId),
+}
+
+#[derive(Debug)]
+struct Conn {
+    handshake: Handshake,
+    closing: bool,
+}
+
+/// The engine. See the module docs.
+#[derive(Debug)]
+pub struct Synchronizer {
+    config: SyncConfig,
+    conns: BTreeMap<ConnId, Conn>,
+    docs: BTreeMap<DocumentId, DocState>,
+    tasks: BTreeMap<TaskId, (DocumentId, TaskPurpose)>,
+    next_task: u64,
+}
+
+#[derive(Debug, Clone)]
+enum TaskPurpose {
+    Load,
+    Save { chunk: StorageKey, heads: Vec<automerge::ChangeHash> },
+    Compact { key: StorageKey, replaced: Vec<StorageKey> },
+}
+
+impl Synchronizer {
+    /// An engine with no connections and no documents.
+    pub fn new(config: SyncConfig) -> Synchronizer {
+        Synchronizer {
+            config,
+            conns: BTreeMap::new(),
+            docs: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            next_task: 1,
+        }
+    }
+
+    /// Our peer id.
+    pub fn peer_id(&self) -> &PeerId {
+        &self.config.peer_id
+    }
+
+    /// A loaded document, for reading and editing. After editing, send
+    /// [`SyncEvent::changed`].
+    pub fn doc_mut(&mut self, id: &DocumentId) -> Option<&mut AutoCommit> {
+        match self.docs.get_mut(id) {
+            Some(d) if d.phase == Phase::Ready => Some(&mut d.doc),
+            _ => None,
+        }
+    }
+
+    /// Ids of documents in memory and ready.
+    pub fn loaded_docs(&self) -> Vec<DocumentId> {
+        self.docs
+            .iter()
+            .filter(|(_, d)| d.phase == Phase::Ready)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Adds a document created by the application (merging it into any copy
+    /// already loaded). Follow with [`SyncEvent::changed`].
+    pub fn insert_doc(&mut self, id: DocumentId, mut doc: AutoCommit) {
+        match self.docs.get_mut(&id) {
+            Some(d) if d.phase == Phase::Ready => {
+                let _ = d.doc.merge(&mut doc);
+            }
+            Some(d) => d.pending_insert = Some(doc),
+            None => {
+                self.docs.insert(id, DocState::ready(doc));
+            }
+        }
+    }
+
+    /// True when every change of the document is in our storage.
+    pub fn is_saved(&mut self, id: &DocumentId) -> bool {
+        self.docs.get_mut(id).is_some_and(|d| d.is_saved())
+    }
+
+    /// True when the peer on `conn` holds every change of the document.
+    pub fn is_acked(&mut self, id: &DocumentId, conn: ConnId) -> bool {
+        self.docs.get_mut(id).is_some_and(|d| d.covered_by(conn))
+    }
+
+    /// Connections whose handshake completed, with their peers.
+    pub fn ready_peers(&self) -> Vec<(ConnId, PeerId)> {
+        self.conns
+            .iter()
+            .filter_map(|(c, s)| match &s.handshake {
+                Handshake::Ready(p) if !s.closing => Some((*c, p.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Number of documents in memory.
+    pub fn docs_in_memory(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Processes one event. `now` is only used for timing decisions.
+    pub fn handle(&mut self, _now: Timestamp, event: SyncEvent) -> SyncResults {
+        let mut out = SyncResults::default();
+        match event.0 {
+            EventKind::Connected(conn, dir) => self.on_connected(conn, dir, &mut out),
+            EventKind::Received(conn, bytes) => self.on_received(conn, bytes, &mut out),
+            EventKind::Disconnected(conn) => self.on_disconnected(conn),
+            EventKind::Storage(r) => self.on_storage(r, &mut out),
+            EventKind::Open(doc) => self.on_open(doc, &mut out),
+            EventKind::Changed(doc) => self.on_changed(doc, &mut out),
+            EventKind::Tick => {
+                let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+                for id in ids {
+                    self.save_if_needed(id, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn on_connected(&mut self, conn: ConnId, dir: Direction, out: &mut SyncResults) {
+        let handshake = match dir {
+            Direction::Incoming => Handshake::AwaitingJoin,
+            Direction::Outgoing => {
+                let join = WireMessage::Join {
+                    sender_id: self.config.peer_id.clone(),
+                    supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
+                    metadata: Some(self.metadata()),
+                };
+                out.outgoing.push((conn, join.encode()));
+                Handshake::AwaitingPeer
+            }
+        };
+        self.conns.insert(
+            conn,
+            Conn {
+                handshake,
+                closing: false,
+            },
+        );
+    }
+
+    fn metadata(&self) -> PeerMetadata {
+        PeerMetadata {
+            storage_id: self.config.storage_id.clone(),
+            is_ephemeral: self.config.storage_id.is_none(),
+        }
+    }
+
+    fn on_disconnected(&mut self, conn: ConnId) {
+        self.conns.remove(&conn);
+        for d in self.docs.values_mut() {
+            d.peers.remove(&conn);
+            d.queued.retain(|(c, _, _)| *c != conn);
+        }
+        self.evict_idle();
+    }
+
+    fn evict_idle(&mut self) {
+        if !self.config.evict_idle {
+            return;
+        }
+        self.docs
+            .retain(|_, d| !(d.phase == Phase::Ready && d.peers.is_empty() && d.is_idle()));
+    }
+
+    fn fail(&mut self, conn: ConnId, message: String, out: &mut SyncResults) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.closing {
+            return;
+        }
+        c.closing = true;
+        out.outgoing.push((
+            conn,
+            WireMessage::Error {
+                message: message.clone(),
+            }
+            .encode(),
+        ));
+        out.close.push(conn);
+        out.notices.push(SyncNotice::ProtocolError { conn, message });
+        for d in self.docs.values_mut() {
+            d.peers.remove(&conn);
+        }
+    }
+
+    fn on_received(&mut self, conn: ConnId, bytes: Vec<u8>, out: &mut SyncResults) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        if c.closing {
+            return;
+        }
+        if bytes.len() > self.config.max_message_bytes {
+            let limit = self.config.max_message_bytes;
+            return self.fail(
+                conn,
+                format!("message of {} bytes exceeds the limit of {limit}", bytes.len()),
+                out,
+            );
+        }
+        let msg = match WireMessage::decode(&bytes) {
+            Ok(m) => m,
+            Err(e) => return self.fail(conn, format!("cannot decode message: {e}"), out),
+        };
+        let remote = match (&c.handshake, msg) {
+            (Handshake::AwaitingJoin, WireMessage::Join {
+                sender_id,
+                supported_protocol_versions,
+                ..
+            }) => {
+                if !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+                    return self.fail(
+                        conn,
+                        format!("unsupported protocol versions {supported_protocol_versions:?}"),
+                        out,
+                    );
+                }
+                let reply = WireMessage::Peer {
+                    sender_id: self.config.peer_id.clone(),
+                    target_id: sender_id.clone(),
+                    selected_protocol_version: PROTOCOL_VERSION.into(),
+                    metadata: Some(self.metadata()),
+                };
+                out.outgoing.push((conn, reply.encode()));
+                return self.peer_ready(conn, sender_id, out);
+            }
+            (Handshake::AwaitingPeer, WireMessage::Peer { sender_id, .. }) => {
+                return self.peer_ready(conn, sender_id, out);
+            }
+            (_, WireMessage::Error { message }) => {
+                out.notices.push(SyncNotice::RemoteError { conn, message });
+                out.close.push(conn);
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.closing = true;
+                }
+                return;
+            }
+            (_, WireMessage::Leave { .. }) => {
+                out.close.push(conn);
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.closing = true;
+                }
+                return;
+            }
+            (Handshake::Ready(p), m) => (p.clone(), m),
+            (_, _) => return self.fail(conn, "expected the join/peer handshake first".into(), out),
+        };
+        let (peer, msg) = remote;
+        match msg {
+            WireMessage::Sync {
+                sender_id,
+                target_id,
+                document_id,
+                data,
+            }
+            | WireMessage::Request {
+                sender_id,
+                target_id,
+                document_id,
+                data,
+            } if sender_id != peer || target_id != self.config.peer_id => {
+                let _ = (document_id, data);
+                self.fail(conn, "senderId or targetId does not match the handshake".into(), out)
+            }
+            WireMessage::Sync {
+                document_id, data, ..
+            } => self.on_doc_message(conn, document_id, data, false, out),
+            WireMessage::Request {
+                document_id, data, ..
+            } => self.on_doc_message(conn, document_id, data, true, out),
+            WireMessage::DocUnavailable { document_id, .. } => {
+                out.notices.push(SyncNotice::DocUnavailable {
+                    doc: document_id,
+                    conn,
+                });
+            }
+            WireMessage::Join { .. } | WireMessage::Peer { .. } => {
+                self.fail(conn, "handshake repeated".into(), out)
+            }
+            // Ephemeral messages and the remote-heads protocol carry nothing we store.
+            _ => {}
+        }
+    }
+
+    fn peer_ready(&mut self, conn: ConnId, peer: PeerId, out: &mut SyncResults) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.handshake = Handshake::Ready(peer.clone());
+        }
+        out.notices.push(SyncNotice::PeerReady { conn, peer });
+        if self.config.announce {
+            let ids: Vec<DocumentId> = self
+                .docs
+                .iter()
+                .filter(|(_, d)| d.phase == Phase::Ready)
+                .map(|(id, _)| *id)
+                .collect();
+            for id in ids {
+                if let Some(d) = self.docs.get_mut(&id) {
+                    d.peers.entry(conn).or_default();
+                }
+                self.sync_doc(id, out);
+            }
+        }
+    }
+
+    fn on_doc_message(
+        &mut self,
+        conn: ConnId,
+        doc_id: DocumentId,
+        data: Vec<u8>,
+        is_request: bool,
+        out: &mut SyncResults,
+    ) {
+        let message = match automerge::sync::Message::decode(&data) {
+            Ok(m) => m,
+            Err(e) => {
+                return self.fail(conn, format!("invalid Automerge sync message for {doc_id}: {e}"), out);
+            }
+        };
+        match self.docs.get_mut(&doc_id) {
+            None => {
+                let mut d = DocState::loading();
+                d.queued.push((conn, message, is_request));
+                self.docs.insert(doc_id, d);
+                self.load(doc_id, out);
+            }
+            Some(d) if d.phase == Phase::Loading => d.queued.push((conn, message, is_request)),
+            Some(_) => self.apply_message(conn, doc_id, message, is_request, out),
+        }
+    }
+
+    fn apply_message(
+        &mut self,
+        conn: ConnId,
+        doc_id: DocumentId,
+        message: automerge::sync::Message,
+        is_request: bool,
+        out: &mut SyncResults,
+    ) {
+        let accept_new = self.config.accept_new_documents;
+        let peer_id = self.config.peer_id.clone();
+        let remote = match self.conns.get(&conn).map(|c| &c.handshake) {
+            Some(Handshake::Ready(p)) => p.clone(),
+            _ => return,
+        };
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let was_empty = d.is_empty();
+        if was_empty && !accept_new && !is_request {
+            out.outgoing.push((
+                conn,
+                WireMessage::DocUnavailable {
+                    sender_id: peer_id,
+                    target_id: remote,
+                    document_id: doc_id,
+                }
+                .encode(),
+            ));
+            return;
+        }
+        let before = d.doc.get_heads();
+        let peer = d.peers.entry(conn).or_default();
+        let result = {
+            use automerge::sync::SyncDoc;
+            d.doc.sync().receive_sync_message(&mut peer.state, message)
+        };
+        if let Err(e) = result {
+            return self.fail(conn, format!("cannot apply changes to {doc_id}: {e}"), out);
+        }
+        let after = d.doc.get_heads();
+        if before != after {
+            out.notices.push(SyncNotice::DocChanged { doc: doc_id });
+        }
+        if is_request && d.is_empty() {
+            // Neither side has it: say so (and keep the peer registered, so it
+            // hears about the document if someone uploads it later).
+            out.outgoing.push((
+                conn,
+                WireMessage::DocUnavailable {
+                    sender_id: peer_id,
+                    target_id: remote,
+                    document_id: doc_id,
+                }
+                .encode(),
+            ));
+            return;
+        }
+        self.save_if_needed(doc_id, out);
+        self.sync_doc(doc_id, out);
+        self.check_acks(doc_id, out);
+    }
+
+    fn on_open(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        if self.docs.contains_key(&doc_id) {
+            if self.config.announce {
+                self.announce(doc_id, out);
+            }
+            return;
+        }
+        self.docs.insert(doc_id, DocState::loading());
+        self.load(doc_id, out);
+    }
+
+    fn on_changed(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        if !self.docs.contains_key(&doc_id) {
+            return;
+        }
+        if self.config.announce {
+            self.announce(doc_id, out);
+        }
+        self.save_if_needed(doc_id, out);
+        self.sync_doc(doc_id, out);
+    }
+
+    /// Registers every ready connection as a peer of the document.
+    fn announce(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let conns: Vec<ConnId> = self.ready_peers().into_iter().map(|(c, _)| c).collect();
+        if let Some(d) = self.docs.get_mut(&doc_id) {
+            for c in conns {
+                d.peers.entry(c).or_default();
+            }
+        }
+        self.sync_doc(doc_id, out);
+    }
+
+    fn new_task(&mut self, doc: DocumentId, purpose: TaskPurpose, action: StorageAction) -> StorageTask {
+        let id = TaskId(self.next_task);
+        self.next_task += 1;
+        self.tasks.insert(id, (doc, purpose));
+        StorageTask { id, action }
+    }
+
+    fn load(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let task = self.new_task(
+            doc_id,
+            TaskPurpose::Load,
+            StorageAction::Load {
+                prefix: StorageKey::doc_prefix(&doc_id),
+            },
+        );
+        out.storage.push(task);
+    }
+
+    /// Writes the changes not yet in storage, if no write is under way.
+    fn save_if_needed(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        if d.phase != Phase::Ready || d.saving.is_some() {
+            return;
+        }
+        let heads = d.doc.get_heads();
+        if heads == d.saved_heads {
+            return;
+        }
+        let data = d.doc.save_after(&d.saved_heads);
+        if data.is_empty() {
+            d.saved_heads = heads;
+            return;
+        }
+        let chunk = StorageKey::chunk(&doc_id, storage::ChunkKind::Incremental, &data);
+        let task = self.new_task(
+            doc_id,
+            TaskPurpose::Save {
+                chunk: chunk.clone(),
+                heads: heads.clone(),
+            },
+            StorageAction::Put { key: chunk, data },
+        );
+        if let Some(d) = self.docs.get_mut(&doc_id) {
+            d.saving = Some(task.id);
+        }
+        out.storage.push(task);
+    }
+
+    fn maybe_compact(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let limit = self.config.compact_after;
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        if d.chunks.len() <= limit || d.compacting || d.saving.is_some() {
+            return;
+        }
+        let data = d.doc.save();
+        let key = StorageKey::chunk(&doc_id, storage::ChunkKind::Snapshot, &data);
+        let replaced: Vec<StorageKey> = d.chunks.iter().filter(|k| **k != key).cloned().collect();
+        d.compacting = true;
+        let task = self.new_task(
+            doc_id,
+            TaskPurpose::Compact {
+                key: key.clone(),
+                replaced: replaced.clone(),
+            },
+            StorageAction::Compact {
+                key,
+                data,
+                delete: replaced,
+            },
+        );
+        out.storage.push(task);
+    }
+
+    fn on_storage(&mut self, result: StorageResult, out: &mut SyncResults) {
+        let Some((doc_id, purpose)) = self.tasks.remove(&result.id) else {
+            return;
+        };
+        match (purpose, result.outcome) {
+            (TaskPurpose::Load, StorageOutcome::Loaded(chunks)) => {
+                self.on_loaded(doc_id, chunks, out)
+            }
+            (TaskPurpose::Load, StorageOutcome::Failed(message)) => {
+                out.notices.push(SyncNotice::StorageFailed {
+                    doc: Some(doc_id),
+                    message,
+                });
+                // Without its stored state we must not answer for the document.
+                if let Some(d) = self.docs.remove(&doc_id) {
+                    let conns: BTreeSet<ConnId> = d.queued.iter().map(|(c, _, _)| *c).collect();
+                    for c in conns {
+                        self.fail(c, format!("document {doc_id} is unavailable right now"), out);
+                    }
+                }
+            }
+            (TaskPurpose::Save { chunk, heads }, StorageOutcome::Done) => {
+                if let Some(d) = self.docs.get_mut(&doc_id) {
+                    d.saving = None;
+                    d.saved_heads = heads;
+                    d.chunks.insert(chunk);
+                }
+                // More may have arrived while writing.
+                self.save_if_needed(doc_id, out);
+                if self.docs.get_mut(&doc_id).is_some_and(|d| d.is_saved()) {
+                    out.notices.push(SyncNotice::DocSaved { doc: doc_id });
+                }
+                self.sync_doc(doc_id, out);
+                self.check_acks(doc_id, out);
+                self.maybe_compact(doc_id, out);
+            }
+            (TaskPurpose::Save { .. }, outcome) => {
+                if let Some(d) = self.docs.get_mut(&doc_id) {
+                    d.saving = None;
+                }
+                out.notices.push(SyncNotice::StorageFailed {
+                    doc: Some(doc_id),
+                    message: match outcome {
+                        StorageOutcome::Failed(m) => m,
+                        _ => "unexpected storage answer".into(),
+                    },
+                });
+            }
+            (TaskPurpose::Compact { key, replaced }, StorageOutcome::Done) => {
+                if let Some(d) = self.docs.get_mut(&doc_id) {
+                    d.compacting = false;
+                    for k in &replaced {
+                        d.chunks.remove(k);
+                    }
+                    d.chunks.insert(key);
+                }
+            }
+            (TaskPurpose::Compact { .. }, outcome) => {
+                if let Some(d) = self.docs.get_mut(&doc_id) {
+                    d.compacting = false;
+                }
+                if let StorageOutcome::Failed(message) = outcome {
+                    out.notices.push(SyncNotice::StorageFailed {
+                        doc: Some(doc_id),
+                        message,
+                    });
+                }
+            }
+            (TaskPurpose::Load, StorageOutcome::Done) => {}
+        }
+        self.evict_idle();
+    }
+
+    fn on_loaded(
+        &mut self,
+        doc_id: DocumentId,
+        mut chunks: Vec<(StorageKey, Vec<u8>)>,
+        out: &mut SyncResults,
+    ) {
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        // Snapshots first: incremental chunks then apply on top without queueing.
+        chunks.sort_by_key(|(k, _)| k.chunk_kind() != Some(storage::ChunkKind::Snapshot));
+        let mut doc = AutoCommit::new();
+        for (key, bytes) in chunks {
+            if key.chunk_kind().is_none() {
+                continue;
+            }
+            match doc.load_incremental(&bytes) {
+                Ok(_) => {
+                    d.chunks.insert(key);
+                }
+                Err(_) => out.notices.push(SyncNotice::CorruptChunk { key }),
+            }
+        }
+        // What came from storage is durable; a document the application
+        // inserted meanwhile is merged on top and saved below.
+        d.saved_heads = doc.get_heads();
+        if let Some(mut pending) = d.pending_insert.take() {
+            let _ = doc.merge(&mut pending);
+        }
+        d.doc = doc;
+        d.phase = Phase::Ready;
+        out.notices.push(SyncNotice::DocLoaded { doc: doc_id });
+        let queued: Vec<_> = d.queued.drain(..).collect();
+        for (conn, message, is_request) in queued {
+            self.apply_message(conn, doc_id, message, is_request, out);
+        }
+        self.save_if_needed(doc_id, out);
+        if self.config.announce {
+            self.announce(doc_id, out);
+        }
+    }
+
+    /// Generates a sync message for every peer of the document — unless a write
+    /// is pending, in which case the storage completion does it.
+    fn sync_doc(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let peer_id = self.config.peer_id.clone();
+        let durable = self.config.durable_acks;
+        let targets: BTreeMap<ConnId, PeerId> = self
+            .conns
+            .iter()
+            .filter_map(|(c, s)| match &s.handshake {
+                Handshake::Ready(p) if !s.closing => Some((*c, p.clone())),
+                _ => None,
+            })
+            .collect();
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        // Durable acknowledgement: never advertise heads that are not stored.
+        if d.phase != Phase::Ready || (durable && (d.saving.is_some() || !d.is_saved())) {
+            return;
+        }
+        let empty = d.is_empty();
+        let conns: Vec<ConnId> = d.peers.keys().copied().collect();
+        for conn in conns {
+            let Some(target) = targets.get(&conn) else {
+                continue;
+            };
+            let Some(peer) = d.peers.get_mut(&conn) else {
+                continue;
+            };
+            let msg = {
+                use automerge::sync::SyncDoc;
+                d.doc.sync().generate_sync_message(&mut peer.state)
+            };
+            if let Some(msg) = msg {
+                let data = msg.encode();
+                let wire = if empty && !peer.sent_any {
+                    WireMessage::Request {
+                        sender_id: peer_id.clone(),
+                        target_id: target.clone(),
+                        document_id: doc_id,
+                        data,
+                    }
+                } else {
+                    WireMessage::Sync {
+                        sender_id: peer_id.clone(),
+                        target_id: target.clone(),
+                        document_id: doc_id,
+                        data,
+                    }
+                };
+                peer.sent_any = true;
+                out.outgoing.push((conn, wire.encode()));
+            }
+        }
+    }
+
+    fn check_acks(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let conns: Vec<ConnId> = d.peers.keys().copied().collect();
+        for conn in conns {
+            let covered = d.covered_by(conn);
+            if let Some(p) = d.peers.get_mut(&conn) {
+                if covered && !p.acked {
+                    out.notices.push(SyncNotice::DocAcked { doc: doc_id, conn });
+                }
+                p.acked = covered;
+            }
+        }
+    }
+}
