@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod dataset;
 pub mod date;
 pub mod org;
 pub mod period;

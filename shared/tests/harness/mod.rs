@@ -1,0 +1,237 @@
+//! A deterministic in-memory network of sync engines: peers with in-memory
+//! storage, connections as message queues, virtual time. No sockets, no sleeps.
+
+#![allow(dead_code, unreachable_pub)]
+
+use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask};
+use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
+use shared::{DocumentId, PeerId, Timestamp};
+use std::collections::{BTreeMap, VecDeque};
+
+pub struct Peer {
+    pub name: String,
+    pub sync: Synchronizer,
+    pub store: BTreeMap<StorageKey, Vec<u8>>,
+    pub notices: Vec<SyncNotice>,
+    /// Storage tasks not yet performed (when `manual_storage` is set).
+    pub held_tasks: Vec<StorageTask>,
+    pub manual_storage: bool,
+}
+
+pub struct Link {
+    pub a: usize,
+    pub a_conn: ConnId,
+    pub b: usize,
+    pub b_conn: ConnId,
+    pub up: bool,
+}
+
+#[derive(Default)]
+pub struct Network {
+    pub peers: Vec<Peer>,
+    pub links: Vec<Link>,
+    /// Frames in flight: (to peer, on conn, bytes).
+    queue: VecDeque<(usize, ConnId, Vec<u8>)>,
+    pub now: i64,
+    next_conn: u64,
+}
+
+impl Network {
+    pub fn new() -> Network {
+        Network {
+            now: 1_700_000_000_000,
+            ..Default::default()
+        }
+    }
+
+    pub fn add_peer(&mut self, name: &str, config: SyncConfig) -> usize {
+        self.peers.push(Peer {
+            name: name.into(),
+            sync: Synchronizer::new(config),
+            store: BTreeMap::new(),
+            notices: Vec::new(),
+            held_tasks: Vec::new(),
+            manual_storage: false,
+        });
+        self.peers.len() - 1
+    }
+
+    pub fn add_server(&mut self, name: &str) -> usize {
+        self.add_peer(name, SyncConfig::server(PeerId::new(name), format!("{name}-storage")))
+    }
+
+    pub fn add_client(&mut self, name: &str) -> usize {
+        self.add_peer(name, SyncConfig::client(PeerId::new(name), Some(format!("{name}-st"))))
+    }
+
+    /// Connects client `a` (dialling) to `b` (accepting); returns the link index.
+    pub fn connect(&mut self, a: usize, b: usize) -> usize {
+        self.next_conn += 1;
+        let a_conn = ConnId(self.next_conn);
+        self.next_conn += 1;
+        let b_conn = ConnId(self.next_conn);
+        self.links.push(Link {
+            a,
+            a_conn,
+            b,
+            b_conn,
+            up: true,
+        });
+        self.event(b, SyncEvent::connected(b_conn, Direction::Incoming));
+        self.event(a, SyncEvent::connected(a_conn, Direction::Outgoing));
+        self.links.len() - 1
+    }
+
+    pub fn disconnect(&mut self, link: usize) {
+        let (a, ac, b, bc) = {
+            let l = &mut self.links[link];
+            l.up = false;
+            (l.a, l.a_conn, l.b, l.b_conn)
+        };
+        self.queue
+            .retain(|(p, c, _)| !((*p == a && *c == ac) || (*p == b && *c == bc)));
+        self.event(a, SyncEvent::disconnected(ac));
+        self.event(b, SyncEvent::disconnected(bc));
+    }
+
+    /// Sends raw bytes to `peer` as if they came over `link`.
+    pub fn inject(&mut self, link: usize, to_b: bool, bytes: Vec<u8>) {
+        let l = &self.links[link];
+        let (p, c) = if to_b { (l.b, l.b_conn) } else { (l.a, l.a_conn) };
+        self.queue.push_back((p, c, bytes));
+    }
+
+    pub fn conn_of(&self, link: usize, peer: usize) -> ConnId {
+        let l = &self.links[link];
+        if l.a == peer { l.a_conn } else { l.b_conn }
+    }
+
+    fn route(&self, from: usize, conn: ConnId) -> Option<(usize, ConnId)> {
+        self.links.iter().find_map(|l| {
+            if !l.up {
+                None
+            } else if l.a == from && l.a_conn == conn {
+                Some((l.b, l.b_conn))
+            } else if l.b == from && l.b_conn == conn {
+                Some((l.a, l.a_conn))
+            } else {
+                None
+            }
+        })
+    }
+
+    pub fn event(&mut self, peer: usize, ev: SyncEvent) {
+        self.now += 1;
+        let now = Timestamp(self.now);
+        let res = self.peers[peer].sync.handle(now, ev);
+        self.peers[peer].notices.extend(res.notices);
+        for (conn, bytes) in res.outgoing {
+            if let Some((to, to_conn)) = self.route(peer, conn) {
+                self.queue.push_back((to, to_conn, bytes));
+            }
+        }
+        for conn in res.close {
+            if let Some(i) = self
+                .links
+                .iter()
+                .position(|l| l.up && ((l.a == peer && l.a_conn == conn) || (l.b == peer && l.b_conn == conn)))
+            {
+                // Deliver what is already queued on the closing side, then close.
+                self.run_until_quiescent();
+                self.disconnect(i);
+            }
+        }
+        for task in res.storage {
+            if self.peers[peer].manual_storage {
+                self.peers[peer].held_tasks.push(task);
+            } else {
+                self.perform(peer, task);
+            }
+        }
+    }
+
+    pub fn perform(&mut self, peer: usize, task: StorageTask) {
+        let store = &mut self.peers[peer].store;
+        let outcome = match task.action {
+            StorageAction::Load { prefix } => StorageOutcome::Loaded(
+                store
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            StorageAction::Put { key, data } => {
+                store.insert(key, data);
+                StorageOutcome::Done
+            }
+            StorageAction::Compact { key, data, delete } => {
+                store.insert(key.clone(), data);
+                for k in delete {
+                    if k != key {
+                        store.remove(&k);
+                    }
+                }
+                StorageOutcome::Done
+            }
+        };
+        self.event(
+            peer,
+            SyncEvent::storage_done(StorageResult {
+                id: task.id,
+                outcome,
+            }),
+        );
+    }
+
+    /// Performs every held storage task of `peer`.
+    pub fn release_storage(&mut self, peer: usize) {
+        let tasks = std::mem::take(&mut self.peers[peer].held_tasks);
+        for t in tasks {
+            self.perform(peer, t);
+        }
+    }
+
+    /// Delivers frames until none are left (bounded).
+    pub fn run_until_quiescent(&mut self) {
+        for _ in 0..100_000 {
+            let Some((to, conn, bytes)) = self.queue.pop_front() else {
+                return;
+            };
+            self.event(to, SyncEvent::received(conn, bytes));
+        }
+        panic!("network did not quiesce");
+    }
+
+    /// Delivers at most `n` frames.
+    pub fn deliver(&mut self, n: usize) {
+        for _ in 0..n {
+            let Some((to, conn, bytes)) = self.queue.pop_front() else {
+                return;
+            };
+            self.event(to, SyncEvent::received(conn, bytes));
+        }
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn heads(&mut self, peer: usize, doc: &DocumentId) -> Vec<automerge::ChangeHash> {
+        self.peers[peer]
+            .sync
+            .doc_mut(doc)
+            .map(|d| d.get_heads())
+            .unwrap_or_default()
+    }
+
+    pub fn acked(&self, peer: usize, doc: &DocumentId) -> bool {
+        self.peers[peer]
+            .notices
+            .iter()
+            .any(|n| matches!(n, SyncNotice::DocAcked { doc: d, .. } if d == doc))
+    }
+}
+
+pub fn template() -> shared::Template {
+    shared::Template::from_toml(include_str!("../../../templates/bao-ve-tre-em.toml")).unwrap()
+}
