@@ -1,1 +1,23 @@
+//! End-to-end test support: the real server process ([`TestServer`]) and a
+//! native sync client built on the shared engine ([`NativeClient`]).
 
+pub mod native_client;
+pub mod server;
+
+pub use native_client::NativeClient;
+pub use server::TestServer;
+
+/// The repository root (tests read templates and demo files from it).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The child-protection template.
+pub fn child_protection_template() -> shared::Template {
+    let text = std::fs::read_to_string(repo_root().join("templates/bao-ve-tre-em.toml"))
+        .expect("templates/bao-ve-tre-em.toml");
+    shared::Template::from_toml(&text).expect("template parses")
+}

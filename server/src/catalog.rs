@@ -1,0 +1,129 @@
+//! The reference data every request needs: org units, templates, users and
+//! reporting rounds, held in memory.
+
+use shared::dataset::{Round, User, UserRole};
+use shared::{OrgTree, OrgUnit, Template};
+use sqlx::SqlitePool;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Templates shipped in the binary, used when no templates folder is present.
+const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[(
+    "bao-ve-tre-em.toml",
+    include_str!("../../templates/bao-ve-tre-em.toml"),
+)];
+
+/// Org units, templates, users and rounds.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// The org-unit tree.
+    pub tree: OrgTree,
+    /// Templates by id.
+    pub templates: BTreeMap<String, Template>,
+    /// Users.
+    pub users: Vec<User>,
+    /// Open reporting rounds.
+    pub rounds: Vec<Round>,
+}
+
+/// Reads every `*.toml` template in `dir`, or the built-in ones if `dir` does
+/// not exist. A template that does not parse stops the start with its reason.
+pub fn load_templates(dir: &Path) -> Result<BTreeMap<String, Template>, String> {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    if dir.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            sources.push((p.display().to_string(), text));
+        }
+    } else {
+        tracing::info!("no templates folder at {}; using the built-in templates", dir.display());
+        sources.extend(
+            BUILT_IN_TEMPLATES
+                .iter()
+                .map(|(n, t)| (format!("built-in {n}"), t.to_string())),
+        );
+    }
+    let mut out = BTreeMap::new();
+    for (name, text) in sources {
+        let t = Template::from_toml(&text).map_err(|e| format!("{name}: {e}"))?;
+        if let Some(prev) = out.insert(t.id.clone(), t) {
+            return Err(format!("{name}: template id {:?} defined twice", prev.id));
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("no templates found in {}", dir.display()));
+    }
+    Ok(out)
+}
+
+impl Catalog {
+    /// Reads org units, users and rounds from the database.
+    pub async fn load(
+        pool: &SqlitePool,
+        templates: BTreeMap<String, Template>,
+    ) -> Result<Catalog, String> {
+        let units: Vec<(String, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, kind, parent FROM org_units ORDER BY pos")
+                .fetch_all(pool)
+                .await
+                .map_err(|e| e.to_string())?;
+        let tree = OrgTree::from_units(
+            units
+                .into_iter()
+                .map(|(id, name, kind, parent)| OrgUnit {
+                    id,
+                    name,
+                    kind,
+                    parent,
+                })
+                .collect(),
+        )
+        .map_err(|e| e.to_string())?;
+        let users: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT id, name, role, unit FROM users ORDER BY rowid")
+                .fetch_all(pool)
+                .await
+                .map_err(|e| e.to_string())?;
+        let users = users
+            .into_iter()
+            .map(|(id, name, role, unit)| {
+                let role: UserRole = serde_json::from_value(serde_json::Value::String(role.clone()))
+                    .map_err(|_| format!("user {id} has unknown role {role:?}"))?;
+                Ok(User {
+                    id,
+                    name,
+                    role,
+                    unit,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let rounds: Vec<(String, String, String, Option<String>)> =
+            sqlx::query_as("SELECT template, period, unit, deadline FROM rounds ORDER BY rowid")
+                .fetch_all(pool)
+                .await
+                .map_err(|e| e.to_string())?;
+        let rounds = rounds
+            .into_iter()
+            .map(|(template, period, unit, deadline)| Round {
+                template,
+                period,
+                unit,
+                deadline: deadline.and_then(|d| d.parse().ok()),
+            })
+            .collect();
+        Ok(Catalog {
+            tree,
+            templates,
+            users,
+            rounds,
+        })
+    }
+}

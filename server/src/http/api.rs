@@ -1,0 +1,222 @@
+//! REST endpoints: what the client needs to start offline, report lists with
+//! their status, one report as JSON, and a unit's consolidated figures.
+
+use super::AppState;
+use super::error::{AppError, Result};
+use crate::catalog::Catalog;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shared::aggregate::{Contribution, FigureValue, compute};
+use shared::dataset::{Round, User};
+use shared::template::Role;
+use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
+use sqlx::SqlitePool;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/bootstrap", get(bootstrap))
+        .route("/reports", get(list_reports))
+        .route("/reports/{id}", get(get_report))
+        .route("/figures", get(figures))
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// Everything the client caches to work offline.
+#[derive(Serialize)]
+struct Bootstrap<'a> {
+    server_peer_id: String,
+    org_units: &'a [OrgUnit],
+    templates: Vec<&'a Template>,
+    users: &'a [User],
+    rounds: &'a [Round],
+}
+
+async fn bootstrap(State(s): State<AppState>) -> Json<serde_json::Value> {
+    let c = &s.catalog;
+    let b = Bootstrap {
+        server_peer_id: String::new(),
+        org_units: c.tree.units(),
+        templates: c.templates.values().collect(),
+        users: &c.users,
+        rounds: &c.rounds,
+    };
+    Json(serde_json::to_value(b).unwrap_or_default())
+}
+
+/// Query of a round: template, period and the consolidating unit.
+#[derive(Debug, Deserialize)]
+pub struct RoundQuery {
+    template: String,
+    period: String,
+    unit: String,
+}
+
+/// One reporting unit's report in a round.
+#[derive(Debug, Serialize)]
+pub struct ReportRow {
+    unit: String,
+    unit_name: String,
+    document_id: DocumentId,
+    status: &'static str,
+    updated_at: Option<i64>,
+    report: Option<ReportView>,
+}
+
+fn check_round<'c>(
+    catalog: &'c Catalog,
+    template: &str,
+    period: &str,
+    unit: &str,
+) -> Result<(&'c Template, &'c OrgUnit)> {
+    let t = catalog
+        .templates
+        .get(template)
+        .ok_or_else(|| AppError::NotFound(format!("no template {template:?}")))?;
+    period
+        .parse::<shared::Period>()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let u = catalog
+        .tree
+        .get(unit)
+        .ok_or_else(|| AppError::NotFound(format!("no org unit {unit:?}")))?;
+    Ok((t, u))
+}
+
+/// The reporting units below `unit` and the consolidating units above them
+/// (within `unit`'s subtree, `unit` itself included).
+fn participants<'c>(catalog: &'c Catalog, t: &Template, unit: &OrgUnit) -> (Vec<&'c OrgUnit>, Vec<&'c OrgUnit>) {
+    let reporting = catalog.tree.descendants_of_kind(&unit.id, &t.filled_by);
+    let mut seen = BTreeSet::new();
+    let consolidating = reporting
+        .iter()
+        .filter_map(|r| catalog.tree.parent(&r.id))
+        .filter(|p| catalog.tree.is_within(&p.id, &unit.id))
+        .filter(|p| seen.insert(p.id.clone()))
+        .collect();
+    (reporting, consolidating)
+}
+
+async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
+    let Some(mut doc) = crate::store::load_doc(pool, id).await? else {
+        return Ok(None);
+    };
+    let view = tokio::task::spawn_blocking(move || ReportView::read(doc.document()))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    view.map(Some)
+        .map_err(|e| AppError::Internal(format!("stored document {id} is not a report: {e}")))
+}
+
+async fn projection(pool: &SqlitePool, template: &str, period: &str) -> Result<BTreeMap<String, (Option<String>, i64)>> {
+    let rows: Vec<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT unit, status, updated_at FROM documents WHERE template = ? AND period = ?")
+            .bind(template)
+            .bind(period)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(u, s, t)| (u, (s, t))).collect())
+}
+
+async fn list_reports(State(s): State<AppState>, Query(q): Query<RoundQuery>) -> Result<Json<Vec<ReportRow>>> {
+    let (t, unit) = check_round(&s.catalog, &q.template, &q.period, &q.unit)?;
+    let (reporting, _) = participants(&s.catalog, t, unit);
+    let proj = projection(&s.pool, &q.template, &q.period).await?;
+    let mut rows = Vec::new();
+    for u in reporting {
+        let id = ReportKey::new(&q.template, &u.id, &q.period).document_id();
+        let (status, updated_at, report) = match proj.get(&u.id) {
+            None => ("not_started", None, None),
+            Some((st, at)) => {
+                let status = match st.as_deref() {
+                    Some("submitted") => "submitted",
+                    _ => "in_progress",
+                };
+                (status, Some(*at), read_view(&s.pool, &id).await?)
+            }
+        };
+        rows.push(ReportRow {
+            unit: u.id.clone(),
+            unit_name: u.name.clone(),
+            document_id: id,
+            status,
+            updated_at,
+            report,
+        });
+    }
+    Ok(Json(rows))
+}
+
+async fn get_report(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<ReportView>> {
+    let id: DocumentId = id
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("{id:?} is not a document id")))?;
+    read_view(&s.pool, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no report {id}")))
+}
+
+/// A consolidating unit's figures.
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    template: String,
+    period: String,
+    unit: String,
+    reporting_units: usize,
+    submitted: usize,
+    figures: BTreeMap<String, FigureValue>,
+}
+
+async fn figures(State(s): State<AppState>, Query(q): Query<RoundQuery>) -> Result<Json<Figures>> {
+    compute_figures(&s.pool, &s.catalog, &q.template, &q.period, &q.unit)
+        .await
+        .map(Json)
+}
+
+/// Computes the figures of `unit` from the stored reports below it.
+pub async fn compute_figures(
+    pool: &SqlitePool,
+    catalog: &Catalog,
+    template: &str,
+    period: &str,
+    unit: &str,
+) -> Result<Figures> {
+    let (t, u) = check_round(catalog, template, period, unit)?;
+    let (reporting, consolidating) = participants(catalog, t, u);
+    let mut views: BTreeMap<String, ReportView> = BTreeMap::new();
+    for x in reporting.iter().chain(consolidating.iter()) {
+        let id = ReportKey::new(template, &x.id, period).document_id();
+        if let Some(v) = read_view(pool, &id).await? {
+            views.insert(x.id.clone(), v);
+        }
+    }
+    let mut contributions: Vec<Contribution<'_>> = Vec::new();
+    for (list, role) in [(&reporting, Role::Reporting), (&consolidating, Role::Consolidating)] {
+        for x in list.iter() {
+            contributions.push(Contribution {
+                unit: &x.id,
+                role,
+                report: views.get(&x.id),
+            });
+        }
+    }
+    let submitted = reporting
+        .iter()
+        .filter(|x| views.get(&x.id).and_then(|v| v.status.as_deref()) == Some("submitted"))
+        .count();
+    Ok(Figures {
+        template: template.into(),
+        period: period.into(),
+        unit: unit.into(),
+        reporting_units: reporting.len(),
+        submitted,
+        figures: compute(t, &contributions),
+    })
+}

@@ -1,0 +1,49 @@
+//! The one error type of the HTTP layer: clear messages for the client's
+//! mistakes, a generic one (and a log line) for ours.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// An error answered to an HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Something asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is malformed or refers to unknown things.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Our fault; details are logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// Results of handlers.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!("internal error: {detail}");
+        }
+        let body = Json(serde_json::json!({ "error": self.to_string() }));
+        (self.status_code(), body).into_response()
+    }
+}

@@ -1,0 +1,208 @@
+//! The server's driver of the shared sync engine: one task owns the
+//! `Synchronizer` and every connection talks to it through a channel.
+//!
+//! Loop order for each input: feed the event to the engine, then carry out
+//! its results — frames to connections, storage tasks to SQLite (performed
+//! concurrently; their completions come back as events), closes, and
+//! notices (a saved report refreshes its row in the `documents` projection).
+
+use shared::sync::storage::StorageResult;
+use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer};
+use shared::{PeerId, ReportKey, ReportView, Timestamp};
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{mpsc, oneshot};
+
+/// Frames queued for one connection before it is considered too slow and closed.
+const OUTBOUND_QUEUE: usize = 4096;
+
+/// What the hub sends a connection's writer.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A binary frame.
+    Frame(Vec<u8>),
+    /// Close the connection (after the frames before it).
+    Close,
+}
+
+enum HubMsg {
+    Connect(ConnId, mpsc::Sender<Outbound>),
+    Frame(ConnId, Vec<u8>),
+    Disconnect(ConnId),
+    Storage(StorageResult),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A handle to the hub task.
+#[derive(Clone)]
+pub struct Hub {
+    tx: mpsc::UnboundedSender<HubMsg>,
+    next_conn: Arc<AtomicU64>,
+}
+
+impl Hub {
+    /// Starts the hub task.
+    pub fn start(pool: SqlitePool, storage_id: String, max_message_bytes: usize) -> Hub {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut config = SyncConfig::server(
+            PeerId::new(format!("baocao-server-{}", &storage_id[..storage_id.len().min(8)])),
+            storage_id,
+        );
+        config.max_message_bytes = max_message_bytes;
+        let task = HubTask {
+            sync: Synchronizer::new(config),
+            conns: HashMap::new(),
+            pool,
+            tx: tx.clone(),
+            in_flight: 0,
+            shutdown: None,
+        };
+        tokio::spawn(task.run(rx));
+        Hub {
+            tx,
+            next_conn: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// Registers a new connection; frames for it arrive on the returned receiver.
+    pub fn connect(&self) -> (ConnId, mpsc::Receiver<Outbound>) {
+        let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let _ = self.tx.send(HubMsg::Connect(conn, tx));
+        (conn, rx)
+    }
+
+    /// A frame arrived on a connection.
+    pub fn frame(&self, conn: ConnId, bytes: Vec<u8>) {
+        let _ = self.tx.send(HubMsg::Frame(conn, bytes));
+    }
+
+    /// The connection is gone.
+    pub fn disconnect(&self, conn: ConnId) {
+        let _ = self.tx.send(HubMsg::Disconnect(conn));
+    }
+
+    /// Waits for storage writes under way to finish.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(HubMsg::Shutdown(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+struct HubTask {
+    sync: Synchronizer,
+    conns: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    pool: SqlitePool,
+    tx: mpsc::UnboundedSender<HubMsg>,
+    in_flight: usize,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+fn now() -> Timestamp {
+    Timestamp(crate::db::now_ms())
+}
+
+impl HubTask {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<HubMsg>) {
+        while let Some(msg) = rx.recv().await {
+            let results = match msg {
+                HubMsg::Connect(conn, out) => {
+                    self.conns.insert(conn, out);
+                    self.sync
+                        .handle(now(), SyncEvent::connected(conn, Direction::Incoming))
+                }
+                HubMsg::Frame(conn, bytes) => self.sync.handle(now(), SyncEvent::received(conn, bytes)),
+                HubMsg::Disconnect(conn) => {
+                    self.conns.remove(&conn);
+                    self.sync.handle(now(), SyncEvent::disconnected(conn))
+                }
+                HubMsg::Storage(result) => {
+                    self.in_flight -= 1;
+                    self.sync.handle(now(), SyncEvent::storage_done(result))
+                }
+                HubMsg::Shutdown(done) => {
+                    self.shutdown = Some(done);
+                    SyncResults::default()
+                }
+            };
+            self.carry_out(results);
+            if self.in_flight == 0
+                && let Some(done) = self.shutdown.take()
+            {
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    fn carry_out(&mut self, results: SyncResults) {
+        for (conn, bytes) in results.outgoing {
+            self.send(conn, Outbound::Frame(bytes));
+        }
+        for conn in results.close {
+            self.send(conn, Outbound::Close);
+        }
+        for task in results.storage {
+            self.in_flight += 1;
+            let pool = self.pool.clone();
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let result = crate::store::perform(&pool, task).await;
+                let _ = tx.send(HubMsg::Storage(result));
+            });
+        }
+        for notice in results.notices {
+            match notice {
+                SyncNotice::DocSaved { doc } => self.refresh_projection(doc),
+                SyncNotice::ProtocolError { conn, message } => {
+                    tracing::info!(conn = conn.0, "closing connection: {message}");
+                }
+                SyncNotice::StorageFailed { doc, message } => {
+                    tracing::error!(?doc, "storage failed: {message}");
+                }
+                SyncNotice::CorruptChunk { key } => {
+                    tracing::error!("corrupt chunk skipped: {}", key.joined());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, msg: Outbound) {
+        let Some(out) = self.conns.get(&conn) else {
+            return;
+        };
+        if out.try_send(msg).is_err() {
+            // Too slow or gone: drop it; the engine forgets it.
+            tracing::info!(conn = conn.0, "connection cannot keep up; closing");
+            self.conns.remove(&conn);
+            let r = self.sync.handle(now(), SyncEvent::disconnected(conn));
+            self.carry_out(r);
+        }
+    }
+
+    /// A report was saved: refresh its projection row. Documents that are not
+    /// reports, or whose identity does not match their id, are not projected.
+    fn refresh_projection(&mut self, doc: shared::DocumentId) {
+        let Some(d) = self.sync.doc_mut(&doc) else {
+            return;
+        };
+        let Ok(view) = ReportView::read(d.document()) else {
+            return;
+        };
+        if ReportKey::new(&view.template, &view.unit, &view.period).document_id() != doc {
+            tracing::warn!(%doc, "document claims an identity that does not match its id");
+            return;
+        }
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::store::upsert_projection(&pool, &doc, &view, crate::db::now_ms()).await {
+                tracing::error!(%doc, "cannot update projection: {e}");
+            }
+        });
+    }
+}

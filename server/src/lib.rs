@@ -1,0 +1,16 @@
+//! baocao's server: the automerge-repo sync endpoint, the REST API, storage on
+//! SQLite, and the built web client — one binary.
+//!
+//! Layout: [`cli`] parses commands; [`db`] opens and migrates the database;
+//! [`catalog`] holds org units, templates, users and rounds; [`demo`] loads the
+//! demo district on first start; [`store`] performs the sync engine's storage
+//! tasks; [`hub`] drives the shared `Synchronizer` for all connections;
+//! [`http`] is the axum application.
+
+pub mod catalog;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod hub;
+pub mod store;

@@ -1,0 +1,130 @@
+//! The SQLite side of the sync engine's storage tasks, and reading documents
+//! back for the REST API.
+
+use automerge::AutoCommit;
+use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask};
+use shared::{DocumentId, ReportView};
+use sqlx::{Sqlite, SqlitePool};
+
+/// Performs one storage task. Each write is one transaction, committed
+/// durably before it is reported done.
+pub async fn perform(pool: &SqlitePool, task: StorageTask) -> StorageResult {
+    let outcome = match run(pool, task.action).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!("storage task failed: {e}");
+            StorageOutcome::Failed("storage error".into())
+        }
+    };
+    StorageResult {
+        id: task.id,
+        outcome,
+    }
+}
+
+fn doc_of(key: &StorageKey) -> Result<String, sqlx::Error> {
+    key.document()
+        .map(|d| d.to_string())
+        .ok_or_else(|| sqlx::Error::Protocol(format!("not a document key: {}", key.joined())))
+}
+
+async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome, sqlx::Error> {
+    let now = crate::db::now_ms();
+    match action {
+        StorageAction::Load { prefix } => {
+            let doc = doc_of(&prefix)?;
+            let rows: Vec<(String, Vec<u8>)> =
+                sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
+                    .bind(&doc)
+                    .fetch_all(pool)
+                    .await?;
+            Ok(StorageOutcome::Loaded(
+                rows.into_iter()
+                    .map(|(k, v)| (StorageKey::from_joined(&k), v))
+                    .filter(|(k, _)| k.starts_with(&prefix))
+                    .collect(),
+            ))
+        }
+        StorageAction::Put { key, data } => {
+            sqlx::query(
+                "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key.joined())
+            .bind(doc_of(&key)?)
+            .bind(data)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(StorageOutcome::Done)
+        }
+        StorageAction::Compact { key, data, delete } => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key.joined())
+            .bind(doc_of(&key)?)
+            .bind(data)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for k in delete.iter().filter(|k| **k != key) {
+                sqlx::query("DELETE FROM chunks WHERE key = ?")
+                    .bind(k.joined())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(StorageOutcome::Done)
+        }
+    }
+}
+
+/// Reads a stored document, or `None` if the server has none.
+pub async fn load_doc(pool: &SqlitePool, id: &DocumentId) -> Result<Option<AutoCommit>, sqlx::Error> {
+    let rows: Vec<(Vec<u8>,)> =
+        sqlx::query_as("SELECT data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
+            .bind(id.to_string())
+            .fetch_all(pool)
+            .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut doc = AutoCommit::new();
+    for (bytes,) in rows {
+        if let Err(e) = doc.load_incremental(&bytes) {
+            tracing::error!("skipping a corrupt chunk of {id}: {e}");
+        }
+    }
+    Ok(Some(doc))
+}
+
+/// Records a report's identity, status and last update, for lists and
+/// completeness. Never moves `updated_at` backwards.
+pub async fn upsert_projection<'e, E>(
+    exec: E,
+    id: &DocumentId,
+    view: &ReportView,
+    updated_at: i64,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO documents (doc_id, template, unit, period, status, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at \
+         WHERE excluded.updated_at >= documents.updated_at",
+    )
+    .bind(id.to_string())
+    .bind(&view.template)
+    .bind(&view.unit)
+    .bind(&view.period)
+    .bind(&view.status)
+    .bind(updated_at)
+    .execute(exec)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Starts the real `baocao` binary on a throwaway data folder and a free
+//! loopback port, and stops it the way an operator (or a crash) would.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running server process. Killed when dropped.
+pub struct TestServer {
+    child: Option<Child>,
+    data_dir: tempfile::TempDir,
+    port: u16,
+    static_dir: PathBuf,
+    http: reqwest::Client,
+}
+
+/// Path of the server binary: `$BAOCAO_BIN`, else `target/debug/baocao`.
+pub fn server_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("BAOCAO_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| crate::repo_root().join("target"));
+    let bin = target.join("debug").join("baocao");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the server first (`cargo build -p baocao-server`), as scripts/test.sh does",
+        bin.display()
+    );
+    bin
+}
+
+impl TestServer {
+    /// A fresh server: new data folder (demo loaded), free port.
+    pub async fn start() -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let static_dir = crate::repo_root().join("client/dist");
+        let mut s = TestServer {
+            child: None,
+            data_dir,
+            port: 0,
+            static_dir,
+            http: reqwest::Client::new(),
+        };
+        s.spawn().await;
+        s
+    }
+
+    async fn spawn(&mut self) {
+        assert!(self.child.is_none(), "server already running");
+        let mut cmd = Command::new(server_binary());
+        cmd.arg("serve")
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .arg("--host")
+            .arg("127.0.0.1")
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--static-dir")
+            .arg(&self.static_dir)
+            .arg("--templates")
+            .arg(crate::repo_root().join("templates"))
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("start the server binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("listening on http://") {
+                    let port = rest.rsplit(':').next().and_then(|p| p.trim().parse::<u16>().ok());
+                    return port;
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .expect("server printed its address within 60 s");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        self.port = port;
+        self.child = Some(child);
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The sync endpoint.
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/sync", self.port)
+    }
+
+    /// The port (kept across restarts).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|c| c.id())
+    }
+
+    /// Kills the process with SIGKILL — no chance to flush anything.
+    pub async fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.start_kill().expect("SIGKILL");
+            let _ = c.wait().await;
+        }
+    }
+
+    /// Stops the process with SIGTERM (graceful) and waits up to 10 s.
+    pub async fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            if let Some(pid) = c.id() {
+                let _ = std::process::Command::new("kill")
+                    .arg("-TERM")
+                    .arg(pid.to_string())
+                    .status();
+            }
+            if tokio::time::timeout(Duration::from_secs(10), c.wait()).await.is_err() {
+                let _ = c.start_kill();
+                let _ = c.wait().await;
+            }
+        }
+    }
+
+    /// Starts the server again on the same data folder and port.
+    pub async fn restart(&mut self) {
+        self.spawn().await;
+    }
+
+    /// GETs an API path (e.g. `/api/health`) and returns status and JSON body.
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url()))
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// GETs an API path that must answer 200.
+    pub async fn api_get(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get_json(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+}
