@@ -1,0 +1,278 @@
+//! A native sync client built on the shared engine: what a phone does, minus
+//! the browser. Storage is an in-memory key/value map (a phone's local storage);
+//! the connection is a real WebSocket to the real server.
+
+use automerge::{AutoCommit, ChangeHash};
+use futures_util::{SinkExt, StreamExt};
+use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask};
+use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer};
+use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One simulated phone.
+pub struct NativeClient {
+    name: String,
+    sync: Synchronizer,
+    store: BTreeMap<StorageKey, Vec<u8>>,
+    template: Template,
+    ws: Option<(ConnId, Ws)>,
+    next_conn: u64,
+    /// Documents the server has acknowledged since the last local change.
+    acked: BTreeSet<DocumentId>,
+    /// Every notice seen (for assertions).
+    pub notices: Vec<SyncNotice>,
+    /// Errors the server sent.
+    pub remote_errors: Vec<String>,
+}
+
+fn now() -> Timestamp {
+    Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0),
+    )
+}
+
+impl NativeClient {
+    /// A phone with empty storage.
+    pub fn new(name: &str, template: Template) -> NativeClient {
+        NativeClient {
+            name: name.into(),
+            sync: Synchronizer::new(SyncConfig::client(PeerId::new(name), Some(format!("{name}-storage")))),
+            store: BTreeMap::new(),
+            template,
+            ws: None,
+            next_conn: 0,
+            acked: BTreeSet::new(),
+            notices: Vec::new(),
+            remote_errors: Vec::new(),
+        }
+    }
+
+    /// The phone's name (its peer id).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Edits a report locally (creating it if needed), as one change.
+    pub async fn edit(&mut self, key: &ReportKey, f: impl FnOnce(&mut ReportDoc<'_>)) {
+        let id = key.document_id();
+        if self.sync.doc_mut(&id).is_none() {
+            self.sync.insert_doc(id, AutoCommit::new());
+        }
+        let doc = self.sync.doc_mut(&id).expect("document just inserted");
+        let mut r = ReportDoc::open(doc, key, &self.template, now()).expect("open report");
+        f(&mut r);
+        r.commit();
+        self.acked.remove(&id);
+        let res = self.sync.handle(now(), SyncEvent::changed(id));
+        self.carry_out(res).await;
+    }
+
+    /// Asks for a document this phone does not have yet.
+    pub async fn open(&mut self, id: DocumentId) {
+        let res = self.sync.handle(now(), SyncEvent::open(id));
+        self.carry_out(res).await;
+    }
+
+    /// The report as this phone sees it.
+    pub fn view(&mut self, key: &ReportKey) -> ReportView {
+        let doc = self.sync.doc_mut(&key.document_id()).expect("report on this phone");
+        ReportView::read(doc.document()).expect("readable report")
+    }
+
+    /// Heads of a document on this phone.
+    pub fn heads(&mut self, id: &DocumentId) -> Vec<ChangeHash> {
+        self.sync.doc_mut(id).map(|d| d.get_heads()).unwrap_or_default()
+    }
+
+    /// The whole saved document.
+    pub fn save(&mut self, id: &DocumentId) -> Vec<u8> {
+        self.sync.doc_mut(id).map(|d| d.save()).unwrap_or_default()
+    }
+
+    /// Opens the WebSocket and starts the handshake.
+    pub async fn connect(&mut self, url: &str) -> Result<(), String> {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| format!("{}: cannot connect: {e}", self.name))?;
+        self.next_conn += 1;
+        let conn = ConnId(self.next_conn);
+        self.ws = Some((conn, ws));
+        let res = self.sync.handle(now(), SyncEvent::connected(conn, Direction::Outgoing));
+        self.carry_out(res).await;
+        Ok(())
+    }
+
+    /// Drops the connection (as losing signal does).
+    pub async fn disconnect(&mut self) {
+        if let Some((conn, mut ws)) = self.ws.take() {
+            let _ = ws.close(None).await;
+            let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
+            self.absorb(res.notices);
+        }
+    }
+
+    /// True while connected.
+    pub fn is_connected(&self) -> bool {
+        self.ws.is_some()
+    }
+
+    /// True when the server acknowledged every change of the document.
+    pub fn is_acked(&self, id: &DocumentId) -> bool {
+        self.acked.contains(id)
+    }
+
+    /// Exchanges messages until every listed document is acknowledged by the
+    /// server and nothing more arrives for `quiet`, or `timeout` passes.
+    pub async fn sync_until_acked(&mut self, docs: &[DocumentId], timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let quiet = Duration::from_millis(300);
+        loop {
+            let all = docs.iter().all(|d| self.acked.contains(d));
+            let now_i = Instant::now();
+            if now_i >= deadline {
+                return Err(format!(
+                    "{}: not acknowledged within {timeout:?}: {:?}",
+                    self.name,
+                    docs.iter().filter(|d| !self.acked.contains(d)).collect::<Vec<_>>()
+                ));
+            }
+            let wait = if all { quiet } else { deadline - now_i };
+            match self.receive_one(wait).await? {
+                true => continue,
+                false if all => return Ok(()),
+                false => continue,
+            }
+        }
+    }
+
+    /// Processes incoming frames for `dur`.
+    pub async fn pump(&mut self, dur: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + dur;
+        while Instant::now() < deadline {
+            let left = deadline - Instant::now();
+            self.receive_one(left).await?;
+            if self.ws.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits up to `wait` for one frame; returns whether one was processed.
+    async fn receive_one(&mut self, wait: Duration) -> Result<bool, String> {
+        let Some((conn, ws)) = self.ws.as_mut() else {
+            return Err(format!("{}: not connected", self.name));
+        };
+        let conn = *conn;
+        let next = match tokio::time::timeout(wait, ws.next()).await {
+            Err(_) => return Ok(false),
+            Ok(n) => n,
+        };
+        match next {
+            Some(Ok(Message::Binary(bytes))) => {
+                let res = self.sync.handle(now(), SyncEvent::received(conn, bytes.to_vec()));
+                self.carry_out(res).await;
+                Ok(true)
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                self.ws = None;
+                let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
+                self.carry_out(res).await;
+                Ok(false)
+            }
+            Some(Ok(_)) => Ok(true),
+        }
+    }
+
+    /// Carries out the engine's results: frames to the socket, storage tasks
+    /// (whose completions may produce more results), notices, closes.
+    async fn carry_out(&mut self, first: SyncResults) {
+        let mut queue = std::collections::VecDeque::from([first]);
+        let mut close_requested = false;
+        while let Some(res) = queue.pop_front() {
+            let SyncResults {
+                outgoing,
+                storage,
+                close,
+                notices,
+            } = res;
+            for (conn, bytes) in outgoing {
+                // Frames for a connection that is gone are dropped: the next
+                // connection starts a fresh sync that sends what the server lacks.
+                if let Some((c, ws)) = self.ws.as_mut()
+                    && *c == conn
+                    && ws.send(Message::Binary(bytes.into())).await.is_err()
+                {
+                    self.ws = None;
+                }
+            }
+            self.absorb(notices);
+            for task in storage {
+                queue.push_back(self.perform(task));
+            }
+            close_requested |= !close.is_empty();
+        }
+        if close_requested && let Some((conn, mut ws)) = self.ws.take() {
+            let _ = ws.close(None).await;
+            let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
+            self.absorb(res.notices);
+        }
+    }
+
+    fn absorb(&mut self, notices: Vec<SyncNotice>) {
+        for n in notices {
+            match &n {
+                SyncNotice::DocAcked { doc, .. } => {
+                    self.acked.insert(*doc);
+                }
+                SyncNotice::DocChanged { doc } => {
+                    let id = *doc;
+                    let acked = self.ws.as_ref().is_some_and(|(c, _)| self.sync.is_acked(&id, *c));
+                    if !acked {
+                        self.acked.remove(&id);
+                    }
+                }
+                SyncNotice::RemoteError { message, .. } => self.remote_errors.push(message.clone()),
+                _ => {}
+            }
+            self.notices.push(n);
+        }
+    }
+
+    fn perform(&mut self, task: StorageTask) -> SyncResults {
+        let outcome = match task.action {
+            StorageAction::Load { prefix } => StorageOutcome::Loaded(
+                self.store
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            StorageAction::Put { key, data } => {
+                self.store.insert(key, data);
+                StorageOutcome::Done
+            }
+            StorageAction::Compact { key, data, delete } => {
+                self.store.insert(key.clone(), data);
+                for k in delete.into_iter().filter(|k| *k != key) {
+                    self.store.remove(&k);
+                }
+                StorageOutcome::Done
+            }
+        };
+        self.sync.handle(
+            now(),
+            SyncEvent::storage_done(StorageResult {
+                id: task.id,
+                outcome,
+            }),
+        )
+    }
+}
