@@ -44,7 +44,10 @@ pub fn load_templates(dir: &Path) -> Result<BTreeMap<String, Template>, String> 
             sources.push((p.display().to_string(), text));
         }
     } else {
-        tracing::info!("no templates folder at {}; using the built-in templates", dir.display());
+        tracing::info!(
+            "no templates folder at {}; using the built-in templates",
+            dir.display()
+        );
         sources.extend(
             BUILT_IN_TEMPLATES
                 .iter()
@@ -95,8 +98,9 @@ impl Catalog {
         let users = users
             .into_iter()
             .map(|(id, name, role, unit)| {
-                let role: UserRole = serde_json::from_value(serde_json::Value::String(role.clone()))
-                    .map_err(|_| format!("user {id} has unknown role {role:?}"))?;
+                let role: UserRole =
+                    serde_json::from_value(serde_json::Value::String(role.clone()))
+                        .map_err(|_| format!("user {id} has unknown role {role:?}"))?;
                 Ok(User {
                     id,
                     name,

@@ -134,14 +134,23 @@ fn print_banner(catalog: &catalog::Catalog, addr: SocketAddr) {
     let _ = writeln!(out, "baocao {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "listening on http://{addr}");
     if !catalog.users.is_empty() {
-        let _ = writeln!(out, "demo users (choose one on the start screen; no password yet):");
+        let _ = writeln!(
+            out,
+            "demo users (choose one on the start screen; no password yet):"
+        );
         for u in &catalog.users {
             let unit = catalog
                 .tree
                 .get(&u.unit)
                 .map(|x| x.name.as_str())
                 .unwrap_or("?");
-            let _ = writeln!(out, "  {:<14} {:<9} {}", u.id, format!("{:?}", u.role).to_lowercase(), unit);
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<9} {}",
+                u.id,
+                format!("{:?}", u.role).to_lowercase(),
+                unit
+            );
         }
     }
     let _ = out.flush();

@@ -1,8 +1,8 @@
 //! The embedded SQLite database: opened durable (WAL, synchronous=FULL), so a
 //! write the sync engine is told is done survives a power cut.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -42,9 +42,10 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
 
 /// This deployment's storage id (announced to peers), created once.
 pub async fn storage_id(pool: &SqlitePool) -> Result<String, sqlx::Error> {
-    if let Some((v,)) = sqlx::query_as::<_, (String,)>("SELECT value FROM meta WHERE key = 'storage_id'")
-        .fetch_optional(pool)
-        .await?
+    if let Some((v,)) =
+        sqlx::query_as::<_, (String,)>("SELECT value FROM meta WHERE key = 'storage_id'")
+            .fetch_optional(pool)
+            .await?
     {
         return Ok(v);
     }

@@ -17,10 +17,11 @@ pub async fn load_if_first_start(
     pool: &SqlitePool,
     templates: &BTreeMap<String, Template>,
 ) -> Result<bool, String> {
-    let done: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = 'demo_loaded'")
-        .fetch_optional(pool)
-        .await
-        .map_err(|e| e.to_string())?;
+    let done: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM meta WHERE key = 'demo_loaded'")
+            .fetch_optional(pool)
+            .await
+            .map_err(|e| e.to_string())?;
     let (units,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM org_units")
         .fetch_one(pool)
         .await
@@ -75,7 +76,9 @@ pub async fn load_if_first_start(
         }
         let unit = seed.unit.clone();
         let mut doc = seed
-            .to_doc(template, Timestamp(now), &|field, i| format!("demo-{unit}-{field}-{i}"))
+            .to_doc(template, Timestamp(now), &|field, i| {
+                format!("demo-{unit}-{field}-{i}")
+            })
             .map_err(|e| format!("demo report {}: {e}", seed.unit))?;
         let id = seed.key().document_id();
         let bytes = doc.save();

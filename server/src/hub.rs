@@ -7,7 +7,9 @@
 //! notices (a saved report refreshes its row in the `documents` projection).
 
 use shared::sync::storage::StorageResult;
-use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer};
+use shared::sync::{
+    ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
+};
 use shared::{PeerId, ReportKey, ReportView, Timestamp};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -47,7 +49,10 @@ impl Hub {
     pub fn start(pool: SqlitePool, storage_id: String, max_message_bytes: usize) -> Hub {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut config = SyncConfig::server(
-            PeerId::new(format!("baocao-server-{}", &storage_id[..storage_id.len().min(8)])),
+            PeerId::new(format!(
+                "baocao-server-{}",
+                &storage_id[..storage_id.len().min(8)]
+            )),
             storage_id,
         );
         config.max_message_bytes = max_message_bytes;
@@ -115,7 +120,9 @@ impl HubTask {
                     self.sync
                         .handle(now(), SyncEvent::connected(conn, Direction::Incoming))
                 }
-                HubMsg::Frame(conn, bytes) => self.sync.handle(now(), SyncEvent::received(conn, bytes)),
+                HubMsg::Frame(conn, bytes) => {
+                    self.sync.handle(now(), SyncEvent::received(conn, bytes))
+                }
                 HubMsg::Disconnect(conn) => {
                     self.conns.remove(&conn);
                     self.sync.handle(now(), SyncEvent::disconnected(conn))
@@ -200,7 +207,9 @@ impl HubTask {
         }
         let pool = self.pool.clone();
         tokio::spawn(async move {
-            if let Err(e) = crate::store::upsert_projection(&pool, &doc, &view, crate::db::now_ms()).await {
+            if let Err(e) =
+                crate::store::upsert_projection(&pool, &doc, &view, crate::db::now_ms()).await
+            {
                 tracing::error!(%doc, "cannot update projection: {e}");
             }
         });

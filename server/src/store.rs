@@ -2,7 +2,9 @@
 //! back for the REST API.
 
 use automerge::AutoCommit;
-use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask};
+use shared::sync::storage::{
+    StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
+};
 use shared::{DocumentId, ReportView};
 use sqlx::{Sqlite, SqlitePool};
 
@@ -33,11 +35,12 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
     match action {
         StorageAction::Load { prefix } => {
             let doc = doc_of(&prefix)?;
-            let rows: Vec<(String, Vec<u8>)> =
-                sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
-                    .bind(&doc)
-                    .fetch_all(pool)
-                    .await?;
+            let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key",
+            )
+            .bind(&doc)
+            .fetch_all(pool)
+            .await?;
             Ok(StorageOutcome::Loaded(
                 rows.into_iter()
                     .map(|(k, v)| (StorageKey::from_joined(&k), v))
@@ -83,7 +86,10 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
 }
 
 /// Reads a stored document, or `None` if the server has none.
-pub async fn load_doc(pool: &SqlitePool, id: &DocumentId) -> Result<Option<AutoCommit>, sqlx::Error> {
+pub async fn load_doc(
+    pool: &SqlitePool,
+    id: &DocumentId,
+) -> Result<Option<AutoCommit>, sqlx::Error> {
     let rows: Vec<(Vec<u8>,)> =
         sqlx::query_as("SELECT data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
             .bind(id.to_string())

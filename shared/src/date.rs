@@ -146,6 +146,9 @@ mod tests {
         for days in [-1000, 0, 1, 19_000, 20_000, 30_000] {
             assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
         }
-        assert_eq!(Date::from_days_since_epoch(0), Date::new(1970, 1, 1).unwrap());
+        assert_eq!(
+            Date::from_days_since_epoch(0),
+            Date::new(1970, 1, 1).unwrap()
+        );
     }
 }

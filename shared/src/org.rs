@@ -157,7 +157,8 @@ impl OrgTree {
 
     /// True when `id` is `ancestor` or lies below it.
     pub fn is_within(&self, id: &str, ancestor: &str) -> bool {
-        id == ancestor && self.get(id).is_some() || self.ancestors(id).iter().any(|u| u.id == ancestor)
+        id == ancestor && self.get(id).is_some()
+            || self.ancestors(id).iter().any(|u| u.id == ancestor)
     }
 
     /// All units below `id` (not including it), depth first in input order.
@@ -176,14 +177,21 @@ impl OrgTree {
 
     /// Units of `kind` at or below `id`.
     pub fn descendants_of_kind(&self, id: &str, kind: &str) -> Vec<&OrgUnit> {
-        let mut out: Vec<&OrgUnit> = self.get(id).filter(|u| u.kind == kind).into_iter().collect();
+        let mut out: Vec<&OrgUnit> = self
+            .get(id)
+            .filter(|u| u.kind == kind)
+            .into_iter()
+            .collect();
         out.extend(self.descendants(id).into_iter().filter(|u| u.kind == kind));
         out
     }
 
     /// Number of units of `kind` below `id`.
     pub fn count_of_kind(&self, id: &str, kind: &str) -> usize {
-        self.descendants(id).iter().filter(|u| u.kind == kind).count()
+        self.descendants(id)
+            .iter()
+            .filter(|u| u.kind == kind)
+            .count()
     }
 }
 

@@ -201,10 +201,25 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for id in ["2024", "2024-H1", "2024-H2", "2024-Q3", "2024-07", "2024-X-cv3812"] {
+        for id in [
+            "2024",
+            "2024-H1",
+            "2024-H2",
+            "2024-Q3",
+            "2024-07",
+            "2024-X-cv3812",
+        ] {
             assert_eq!(id.parse::<Period>().unwrap().id(), id);
         }
-        for bad in ["24", "2024-H3", "2024-13", "2024-Q0", "2024-X-", "2024-X-a/b", "x"] {
+        for bad in [
+            "24",
+            "2024-H3",
+            "2024-13",
+            "2024-Q0",
+            "2024-X-",
+            "2024-X-a/b",
+            "x",
+        ] {
             assert!(bad.parse::<Period>().is_err(), "{bad}");
         }
     }

@@ -413,7 +413,9 @@ impl Template {
 
     /// The field with this id and its section's scope.
     pub fn field(&self, id: &str) -> Option<(&Field, Scope)> {
-        self.fields().find(|(_, f)| f.id == id).map(|(s, f)| (f, s.scope))
+        self.fields()
+            .find(|(_, f)| f.id == id)
+            .map(|(s, f)| (f, s.scope))
     }
 
     /// The figures to compute: one per aggregated field, then the named ones.
@@ -457,7 +459,9 @@ impl Template {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(bad("id must be non-empty ASCII letters, digits, - or _".into()));
+            return Err(bad(
+                "id must be non-empty ASCII letters, digits, - or _".into()
+            ));
         }
         let mut ids = HashSet::new();
         for (_, f) in self.fields() {
@@ -471,7 +475,10 @@ impl Template {
                 let mut cols = HashSet::new();
                 for c in columns {
                     if !c.ty.is_scalar() {
-                        return Err(bad(format!("column {}.{} must be a scalar type", f.id, c.id)));
+                        return Err(bad(format!(
+                            "column {}.{} must be a scalar type",
+                            f.id, c.id
+                        )));
                     }
                     if c.id.starts_with('_') || !cols.insert(c.id.as_str()) {
                         return Err(bad(format!("bad or duplicate column {}.{}", f.id, c.id)));
@@ -493,13 +500,19 @@ impl Template {
                 _ => false,
             };
             if !ok {
-                return Err(bad(format!("aggregate of {:?} does not fit its type", f.id)));
+                return Err(bad(format!(
+                    "aggregate of {:?} does not fit its type",
+                    f.id
+                )));
             }
         }
         let number = |id: &str| matches!(self.field(id), Some((f, _)) if f.ty.is_number());
         for r in &self.rules {
             if !number(&r.left) {
-                return Err(bad(format!("rule {:?}: {:?} is not a number field", r.id, r.left)));
+                return Err(bad(format!(
+                    "rule {:?}: {:?} is not a number field",
+                    r.id, r.left
+                )));
             }
             if let Operand::Field(x) = &r.right
                 && !number(x)
@@ -522,7 +535,8 @@ impl Template {
                 )) => Some(columns.clone()),
                 _ => None,
             };
-            let is_bool = |id: &str| matches!(self.field(id), Some((f, _)) if f.ty == FieldType::Bool);
+            let is_bool =
+                |id: &str| matches!(self.field(id), Some((f, _)) if f.ty == FieldType::Bool);
             let ok = match &fig.kind {
                 FigureKind::Sum { field }
                 | FigureKind::CountNonzero { field }
@@ -558,7 +572,10 @@ impl Template {
                 },
             };
             if !ok {
-                return Err(bad(format!("figure {:?} refers to missing or mistyped fields", fig.id)));
+                return Err(bad(format!(
+                    "figure {:?} refers to missing or mistyped fields",
+                    fig.id
+                )));
             }
         }
         Ok(())

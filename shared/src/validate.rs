@@ -84,11 +84,14 @@ impl Issue {
             (IssueKind::WrongType, false) => "Giá trị không đúng kiểu".into(),
             (IssueKind::WrongType, true) => "Value of the wrong type".into(),
             (IssueKind::Rule { message, .. }, false) => message.clone(),
-            (IssueKind::Rule {
-                message,
-                message_en,
-                ..
-            }, true) => message_en.clone().unwrap_or_else(|| message.clone()),
+            (
+                IssueKind::Rule {
+                    message,
+                    message_en,
+                    ..
+                },
+                true,
+            ) => message_en.clone().unwrap_or_else(|| message.clone()),
         }
     }
 }
@@ -118,7 +121,11 @@ pub fn validate(template: &Template, view: &ReportView, role: Role) -> Vec<Issue
                 }
             }
             FieldType::Records { columns, .. } => {
-                let rows = view.records.get(&field.id).map(Vec::as_slice).unwrap_or(&[]);
+                let rows = view
+                    .records
+                    .get(&field.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
                 if field.required && rows.is_empty() {
                     out.push(issue(IssueKind::Required, Severity::Error));
                 }
@@ -211,7 +218,12 @@ fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKi
     };
     match ty {
         FieldType::Integer { min, max } => match v.as_i64() {
-            Some(x) => range(x as f64, min.map(|m| m as f64), max.map(|m| m as f64), &mut out),
+            Some(x) => range(
+                x as f64,
+                min.map(|m| m as f64),
+                max.map(|m| m as f64),
+                &mut out,
+            ),
             None => out.push(IssueKind::WrongType),
         },
         FieldType::Decimal { min, max } => match v.as_f64() {
@@ -229,7 +241,10 @@ fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKi
             }
         }
         FieldType::Choice { options } => {
-            if !v.as_str().is_some_and(|s| options.iter().any(|o| o.value == s)) {
+            if !v
+                .as_str()
+                .is_some_and(|s| options.iter().any(|o| o.value == s))
+            {
                 out.push(IssueKind::WrongType)
             }
         }

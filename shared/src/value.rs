@@ -125,11 +125,9 @@ impl Value {
                 "false" | "không" | "khong" | "no" | "0" => Value::Bool(false),
                 _ => return Err(InputError::NotBool),
             },
-            FieldType::Date => Value::Str(
-                t.parse::<Date>()
-                    .map_err(|_| InputError::NotDate)?
-                    .to_iso(),
-            ),
+            FieldType::Date => {
+                Value::Str(t.parse::<Date>().map_err(|_| InputError::NotDate)?.to_iso())
+            }
             FieldType::Choice { options } => {
                 if !options.iter().any(|o| o.value == t) {
                     return Err(InputError::NotAnOption);
@@ -161,7 +159,10 @@ fn parse_int_vi(t: &str) -> Option<i64> {
         Some(rest) => (true, rest),
         None => (false, t),
     };
-    let cleaned: String = digits.chars().filter(|c| !matches!(c, '.' | ' ' | '\u{a0}')).collect();
+    let cleaned: String = digits
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '\u{a0}'))
+        .collect();
     if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -196,7 +197,7 @@ pub fn format_int_vi(v: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -241,8 +242,14 @@ mod tests {
 
     #[test]
     fn parse_by_type() {
-        let int = FieldType::Integer { min: None, max: None };
-        assert_eq!(Value::parse_input(&int, " 38 ").unwrap(), Some(Value::Int(38)));
+        let int = FieldType::Integer {
+            min: None,
+            max: None,
+        };
+        assert_eq!(
+            Value::parse_input(&int, " 38 ").unwrap(),
+            Some(Value::Int(38))
+        );
         assert_eq!(Value::parse_input(&int, "").unwrap(), None);
         assert!(Value::parse_input(&int, "ba mươi").is_err());
         assert_eq!(

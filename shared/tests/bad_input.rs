@@ -38,7 +38,10 @@ fn garbage_closes_only_the_offending_connection() {
         net.run_until_quiescent();
         assert!(!net.links[lb].up, "offending connection closed");
     }
-    assert!(net.links[lb].up, "connections that sent nothing bad stay open");
+    assert!(
+        net.links[lb].up,
+        "connections that sent nothing bad stay open"
+    );
     assert_eq!(net.peers[server].store, before, "nothing stored");
     let errors = net.peers[server]
         .notices

@@ -53,7 +53,11 @@ fn demo_reports_reproduce_the_seed_figures() {
     assert_eq!(num("villages"), 93.0);
     assert_eq!(tree.count_of_kind("huyen-ba-to", "village"), 93);
     match &f["villages_with_cultural_point"] {
-        FigureValue::Ratio { numerator, denominator, .. } => assert_eq!((*numerator, *denominator), (93.0, 93.0)),
+        FigureValue::Ratio {
+            numerator,
+            denominator,
+            ..
+        } => assert_eq!((*numerator, *denominator), (93.0, 93.0)),
         o => panic!("{o:?}"),
     }
     match &f["collaborators_per_village"] {
@@ -66,8 +70,14 @@ fn demo_reports_reproduce_the_seed_figures() {
     match &f["trainings_by_organiser"] {
         FigureValue::Groups { groups } => {
             let g = |k: &str| groups.iter().find(|g| g.key == k).unwrap();
-            assert_eq!((g("so").sums["classes"], g("so").sums["participants"]), (6.0, 520.0));
-            assert_eq!((g("phong").sums["classes"], g("phong").sums["participants"]), (1.0, 75.0));
+            assert_eq!(
+                (g("so").sums["classes"], g("so").sums["participants"]),
+                (6.0, 520.0)
+            );
+            assert_eq!(
+                (g("phong").sums["classes"], g("phong").sums["participants"]),
+                (1.0, 75.0)
+            );
         }
         o => panic!("{o:?}"),
     }
@@ -79,7 +89,17 @@ fn demo_reports_reproduce_the_seed_figures() {
                 .collect();
             assert_eq!(
                 numbers,
-                ["58/KH-UBND", "76/KH-UBND", "92/KH-UBND", "09/KH-UBND", "52/KH-UBND", "73/KH-UBND", "82/KH-UBND", "84/KH-UBND", "98/KH-UBND"]
+                [
+                    "58/KH-UBND",
+                    "76/KH-UBND",
+                    "92/KH-UBND",
+                    "09/KH-UBND",
+                    "52/KH-UBND",
+                    "73/KH-UBND",
+                    "82/KH-UBND",
+                    "84/KH-UBND",
+                    "98/KH-UBND"
+                ]
             );
         }
         o => panic!("{o:?}"),

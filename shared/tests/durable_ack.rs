@@ -16,7 +16,9 @@ fn ack_waits_for_storage_and_survives_restart() {
     let key = ReportKey::new("bao-ve-tre-em", "ba-xa", "2024-H1");
     let id = key.document_id();
     let t = template();
-    net.peers[phone].sync.insert_doc(id, automerge::AutoCommit::new());
+    net.peers[phone]
+        .sync
+        .insert_doc(id, automerge::AutoCommit::new());
     {
         let now = Timestamp(net.now);
         let doc = net.peers[phone].sync.doc_mut(&id).unwrap();
@@ -55,7 +57,9 @@ fn idle_documents_are_evicted_from_server_memory() {
     let t = template();
     for unit in ["a", "b", "c"] {
         let key = ReportKey::new("bao-ve-tre-em", unit, "2024-H1");
-        net.peers[phone].sync.insert_doc(key.document_id(), automerge::AutoCommit::new());
+        net.peers[phone]
+            .sync
+            .insert_doc(key.document_id(), automerge::AutoCommit::new());
         let now = Timestamp(net.now);
         let doc = net.peers[phone].sync.doc_mut(&key.document_id()).unwrap();
         ReportDoc::open(doc, &key, &t, now).unwrap().commit();

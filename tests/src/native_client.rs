@@ -4,14 +4,19 @@
 
 use automerge::{AutoCommit, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
-use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask};
-use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer};
+use shared::sync::storage::{
+    StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
+};
+use shared::sync::{
+    ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
+};
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// One simulated phone.
 pub struct NativeClient {
@@ -43,7 +48,10 @@ impl NativeClient {
     pub fn new(name: &str, template: Template) -> NativeClient {
         NativeClient {
             name: name.into(),
-            sync: Synchronizer::new(SyncConfig::client(PeerId::new(name), Some(format!("{name}-storage")))),
+            sync: Synchronizer::new(SyncConfig::client(
+                PeerId::new(name),
+                Some(format!("{name}-storage")),
+            )),
             store: BTreeMap::new(),
             template,
             ws: None,
@@ -82,13 +90,19 @@ impl NativeClient {
 
     /// The report as this phone sees it.
     pub fn view(&mut self, key: &ReportKey) -> ReportView {
-        let doc = self.sync.doc_mut(&key.document_id()).expect("report on this phone");
+        let doc = self
+            .sync
+            .doc_mut(&key.document_id())
+            .expect("report on this phone");
         ReportView::read(doc.document()).expect("readable report")
     }
 
     /// Heads of a document on this phone.
     pub fn heads(&mut self, id: &DocumentId) -> Vec<ChangeHash> {
-        self.sync.doc_mut(id).map(|d| d.get_heads()).unwrap_or_default()
+        self.sync
+            .doc_mut(id)
+            .map(|d| d.get_heads())
+            .unwrap_or_default()
     }
 
     /// The whole saved document.
@@ -104,7 +118,9 @@ impl NativeClient {
         self.next_conn += 1;
         let conn = ConnId(self.next_conn);
         self.ws = Some((conn, ws));
-        let res = self.sync.handle(now(), SyncEvent::connected(conn, Direction::Outgoing));
+        let res = self
+            .sync
+            .handle(now(), SyncEvent::connected(conn, Direction::Outgoing));
         self.carry_out(res).await;
         Ok(())
     }
@@ -130,7 +146,11 @@ impl NativeClient {
 
     /// Exchanges messages until every listed document is acknowledged by the
     /// server and nothing more arrives for `quiet`, or `timeout` passes.
-    pub async fn sync_until_acked(&mut self, docs: &[DocumentId], timeout: Duration) -> Result<(), String> {
+    pub async fn sync_until_acked(
+        &mut self,
+        docs: &[DocumentId],
+        timeout: Duration,
+    ) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
         let quiet = Duration::from_millis(300);
         loop {
@@ -140,7 +160,9 @@ impl NativeClient {
                 return Err(format!(
                     "{}: not acknowledged within {timeout:?}: {:?}",
                     self.name,
-                    docs.iter().filter(|d| !self.acked.contains(d)).collect::<Vec<_>>()
+                    docs.iter()
+                        .filter(|d| !self.acked.contains(d))
+                        .collect::<Vec<_>>()
                 ));
             }
             let wait = if all { quiet } else { deadline - now_i };
@@ -177,7 +199,9 @@ impl NativeClient {
         };
         match next {
             Some(Ok(Message::Binary(bytes))) => {
-                let res = self.sync.handle(now(), SyncEvent::received(conn, bytes.to_vec()));
+                let res = self
+                    .sync
+                    .handle(now(), SyncEvent::received(conn, bytes.to_vec()));
                 self.carry_out(res).await;
                 Ok(true)
             }
@@ -234,7 +258,10 @@ impl NativeClient {
                 }
                 SyncNotice::DocChanged { doc } => {
                     let id = *doc;
-                    let acked = self.ws.as_ref().is_some_and(|(c, _)| self.sync.is_acked(&id, *c));
+                    let acked = self
+                        .ws
+                        .as_ref()
+                        .is_some_and(|(c, _)| self.sync.is_acked(&id, *c));
                     if !acked {
                         self.acked.remove(&id);
                     }

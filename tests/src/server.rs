@@ -63,7 +63,10 @@ impl TestServer {
             .arg(&self.static_dir)
             .arg("--templates")
             .arg(crate::repo_root().join("templates"))
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
@@ -73,7 +76,10 @@ impl TestServer {
         let port = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(rest) = line.strip_prefix("listening on http://") {
-                    let port = rest.rsplit(':').next().and_then(|p| p.trim().parse::<u16>().ok());
+                    let port = rest
+                        .rsplit(':')
+                        .next()
+                        .and_then(|p| p.trim().parse::<u16>().ok());
                     return port;
                 }
             }
@@ -131,7 +137,10 @@ impl TestServer {
                     .arg(pid.to_string())
                     .status();
             }
-            if tokio::time::timeout(Duration::from_secs(10), c.wait()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(10), c.wait())
+                .await
+                .is_err()
+            {
                 let _ = c.start_kill();
                 let _ = c.wait().await;
             }

@@ -11,7 +11,9 @@ use tokio_tungstenite::tungstenite::Message;
 /// Sends `frames` on a fresh connection; returns the error message the server
 /// sent and whether it then closed the connection.
 async fn send_bad(server: &TestServer, frames: Vec<Message>) -> (Option<String>, bool) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .unwrap();
     for f in frames {
         ws.send(f).await.unwrap();
     }
@@ -62,43 +64,70 @@ async fn garbage_gets_an_error_changes_nothing_and_others_keep_syncing() {
     let victim = ReportKey::new("bao-ve-tre-em", "ba-nam", "2024-H1").document_id();
     let target = || PeerId::new("anything");
     let cases: Vec<(&str, Vec<Message>)> = vec![
-        ("not CBOR", vec![Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into())]),
-        ("text frame", vec![Message::Text("{\"type\":\"join\"}".into())]),
-        ("sync before join", vec![Message::Binary(
-            WireMessage::Sync {
-                sender_id: PeerId::new("mallory"),
-                target_id: target(),
-                document_id: victim,
-                data: vec![0x42],
-            }
-            .encode()
-            .into(),
-        )]),
-        ("CBOR that is not a message", vec![join(), Message::Binary(vec![0x83, 0x01, 0x02, 0x03].into())]),
-        ("invalid Automerge bytes", vec![join(), Message::Binary(
-            WireMessage::Sync {
-                sender_id: PeerId::new("mallory"),
-                target_id: target(),
-                document_id: victim,
-                data: vec![0x42, 0xde, 0xad, 0xbe, 0xef],
-            }
-            .encode()
-            .into(),
-        )]),
-        ("bad document id", vec![join(), Message::Binary({
-            // a sync message whose documentId is not a valid id
-            let mut m = WireMessage::Sync {
-                sender_id: PeerId::new("mallory"),
-                target_id: target(),
-                document_id: DocumentId::from_bytes([0; 16]),
-                data: vec![],
-            }
-            .encode();
-            let id = DocumentId::from_bytes([0; 16]).to_string();
-            let pos = m.windows(id.len()).position(|w| w == id.as_bytes()).unwrap();
-            m[pos] = b'0'; // '0' is not a base58 digit
-            m.into()
-        })]),
+        (
+            "not CBOR",
+            vec![Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into())],
+        ),
+        (
+            "text frame",
+            vec![Message::Text("{\"type\":\"join\"}".into())],
+        ),
+        (
+            "sync before join",
+            vec![Message::Binary(
+                WireMessage::Sync {
+                    sender_id: PeerId::new("mallory"),
+                    target_id: target(),
+                    document_id: victim,
+                    data: vec![0x42],
+                }
+                .encode()
+                .into(),
+            )],
+        ),
+        (
+            "CBOR that is not a message",
+            vec![join(), Message::Binary(vec![0x83, 0x01, 0x02, 0x03].into())],
+        ),
+        (
+            "invalid Automerge bytes",
+            vec![
+                join(),
+                Message::Binary(
+                    WireMessage::Sync {
+                        sender_id: PeerId::new("mallory"),
+                        target_id: target(),
+                        document_id: victim,
+                        data: vec![0x42, 0xde, 0xad, 0xbe, 0xef],
+                    }
+                    .encode()
+                    .into(),
+                ),
+            ],
+        ),
+        (
+            "bad document id",
+            vec![
+                join(),
+                Message::Binary({
+                    // a sync message whose documentId is not a valid id
+                    let mut m = WireMessage::Sync {
+                        sender_id: PeerId::new("mallory"),
+                        target_id: target(),
+                        document_id: DocumentId::from_bytes([0; 16]),
+                        data: vec![],
+                    }
+                    .encode();
+                    let id = DocumentId::from_bytes([0; 16]).to_string();
+                    let pos = m
+                        .windows(id.len())
+                        .position(|w| w == id.as_bytes())
+                        .unwrap();
+                    m[pos] = b'0'; // '0' is not a base58 digit
+                    m.into()
+                }),
+            ],
+        ),
     ];
     for (name, frames) in cases {
         let (error, closed) = send_bad(&server, frames).await;
@@ -115,8 +144,15 @@ async fn garbage_gets_an_error_changes_nothing_and_others_keep_syncing() {
     assert_eq!(rest["fields"]["officers"], 2);
 
     // The good client still syncs on its connection that stayed open.
-    good.edit(&key, |r| r.set_field("officers", Some(&Value::Int(3))).unwrap()).await;
-    good.sync_until_acked(&[key.document_id()], Duration::from_secs(20)).await.unwrap();
-    let rest = server.api_get(&format!("/api/reports/{}", key.document_id())).await;
+    good.edit(&key, |r| {
+        r.set_field("officers", Some(&Value::Int(3))).unwrap()
+    })
+    .await;
+    good.sync_until_acked(&[key.document_id()], Duration::from_secs(20))
+        .await
+        .unwrap();
+    let rest = server
+        .api_get(&format!("/api/reports/{}", key.document_id()))
+        .await;
     assert_eq!(rest["fields"]["officers"], 3);
 }

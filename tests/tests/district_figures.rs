@@ -35,7 +35,10 @@ async fn seed_figures_come_out_of_the_demo_district() {
     assert_eq!(f["collaborators_per_village"]["value"].as_f64(), Some(1.0));
     // "93/93 thôn đều có điểm sinh hoạt văn hóa"
     let r = &f["villages_with_cultural_point"];
-    assert_eq!((r["numerator"].as_f64(), r["denominator"].as_f64()), (Some(93.0), Some(93.0)));
+    assert_eq!(
+        (r["numerator"].as_f64(), r["denominator"].as_f64()),
+        (Some(93.0), Some(93.0))
+    );
     // "09 Sân bóng đá mini cỏ nhân tạo tại 06 xã, thị trấn"
     assert_eq!(number(f, "mini_pitches"), 9.0);
     assert_eq!(count(f, "units_with_pitches").0, 6);
@@ -44,18 +47,45 @@ async fn seed_figures_come_out_of_the_demo_district() {
     // "06 lớp tập huấn khoảng 520 người" with the province; "01 lớp ... 75" by the district office
     let groups = f["trainings_by_organiser"]["groups"].as_array().unwrap();
     let g = |k: &str| groups.iter().find(|g| g["key"] == k).unwrap()["sums"].clone();
-    assert_eq!((g("so")["classes"].as_f64(), g("so")["participants"].as_f64()), (Some(6.0), Some(520.0)));
-    assert_eq!((g("phong")["classes"].as_f64(), g("phong")["participants"].as_f64()), (Some(1.0), Some(75.0)));
+    assert_eq!(
+        (
+            g("so")["classes"].as_f64(),
+            g("so")["participants"].as_f64()
+        ),
+        (Some(6.0), Some(520.0))
+    );
+    assert_eq!(
+        (
+            g("phong")["classes"].as_f64(),
+            g("phong")["participants"].as_f64()
+        ),
+        (Some(1.0), Some(75.0))
+    );
     // Footnote 1: the district's plans, ordered by date.
     let plans: Vec<String> = f["parent_plans"]["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["record"]["values"]["number"].as_str().unwrap().to_string())
+        .map(|i| {
+            i["record"]["values"]["number"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(
         plans,
-        ["58/KH-UBND", "76/KH-UBND", "92/KH-UBND", "09/KH-UBND", "52/KH-UBND", "73/KH-UBND", "82/KH-UBND", "84/KH-UBND", "98/KH-UBND"]
+        [
+            "58/KH-UBND",
+            "76/KH-UBND",
+            "92/KH-UBND",
+            "09/KH-UBND",
+            "52/KH-UBND",
+            "73/KH-UBND",
+            "82/KH-UBND",
+            "84/KH-UBND",
+            "98/KH-UBND"
+        ]
     );
     let first = &f["parent_plans"]["items"][0]["record"]["values"];
     assert_eq!(first["date"], "2023-03-22");

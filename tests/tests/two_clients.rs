@@ -15,7 +15,10 @@ async fn converge(a: &mut NativeClient, b: &mut NativeClient, key: &ReportKey) {
     let id = key.document_id();
     let deadline = Instant::now() + LIMIT;
     while a.heads(&id) != b.heads(&id) {
-        assert!(Instant::now() < deadline, "clients did not converge within {LIMIT:?}");
+        assert!(
+            Instant::now() < deadline,
+            "clients did not converge within {LIMIT:?}"
+        );
         a.pump(Duration::from_millis(100)).await.unwrap();
         b.pump(Duration::from_millis(100)).await.unwrap();
     }
@@ -25,7 +28,9 @@ async fn fetch_fresh(server: &TestServer, key: &ReportKey) -> NativeClient {
     let mut c = NativeClient::new("reader", child_protection_template());
     c.connect(&server.ws_url()).await.unwrap();
     c.open(key.document_id()).await;
-    c.sync_until_acked(&[key.document_id()], LIMIT).await.unwrap();
+    c.sync_until_acked(&[key.document_id()], LIMIT)
+        .await
+        .unwrap();
     c
 }
 
@@ -41,16 +46,31 @@ async fn offline_edits_on_two_phones_merge_and_survive_sigkill() {
     a.edit(&key, |r| {
         r.set_field("officers", Some(&Value::Int(2))).unwrap();
         r.add_record("documents", "a-1").unwrap();
-        r.set_record_value("documents", "a-1", "kind", Some(&Value::Str("ke-hoach".into()))).unwrap();
-        r.set_record_value("documents", "a-1", "number", Some(&Value::Str("21/KH-UBND".into()))).unwrap();
-        r.set_narrative("direction_narrative", "Xã đã ban hành kế hoạch.").unwrap();
+        r.set_record_value(
+            "documents",
+            "a-1",
+            "kind",
+            Some(&Value::Str("ke-hoach".into())),
+        )
+        .unwrap();
+        r.set_record_value(
+            "documents",
+            "a-1",
+            "number",
+            Some(&Value::Str("21/KH-UBND".into())),
+        )
+        .unwrap();
+        r.set_narrative("direction_narrative", "Xã đã ban hành kế hoạch.")
+            .unwrap();
     })
     .await;
     b.edit(&key, |r| {
         r.set_field("villages", Some(&Value::Int(4))).unwrap();
         r.add_record("trainings", "b-1").unwrap();
-        r.set_record_value("trainings", "b-1", "participants", Some(&Value::Int(40))).unwrap();
-        r.set_narrative("direction_narrative", "Họp thôn tuyên truyền.").unwrap();
+        r.set_record_value("trainings", "b-1", "participants", Some(&Value::Int(40)))
+            .unwrap();
+        r.set_narrative("direction_narrative", "Họp thôn tuyên truyền.")
+            .unwrap();
     })
     .await;
 
@@ -65,17 +85,26 @@ async fn offline_edits_on_two_phones_merge_and_survive_sigkill() {
     a.disconnect().await;
     b.disconnect().await;
     a.edit(&key, |r| {
-        r.splice_narrative("direction_narrative", 0, 0, "[A] ").unwrap();
+        r.splice_narrative("direction_narrative", 0, 0, "[A] ")
+            .unwrap();
         r.set_field("collaborators", Some(&Value::Int(4))).unwrap();
         r.add_record("documents", "a-2").unwrap();
-        r.set_record_value("documents", "a-2", "number", Some(&Value::Str("30/QĐ-UBND".into()))).unwrap();
+        r.set_record_value(
+            "documents",
+            "a-2",
+            "number",
+            Some(&Value::Str("30/QĐ-UBND".into())),
+        )
+        .unwrap();
     })
     .await;
     b.edit(&key, |r| {
-        r.splice_narrative("direction_narrative", 0, 0, "[B] ").unwrap();
+        r.splice_narrative("direction_narrative", 0, 0, "[B] ")
+            .unwrap();
         r.set_field("mini_pitches", Some(&Value::Int(1))).unwrap();
         r.add_record("trainings", "b-2").unwrap();
-        r.set_record_value("trainings", "b-2", "classes", Some(&Value::Int(2))).unwrap();
+        r.set_record_value("trainings", "b-2", "classes", Some(&Value::Int(2)))
+            .unwrap();
     })
     .await;
 
@@ -91,7 +120,12 @@ async fn offline_edits_on_two_phones_merge_and_survive_sigkill() {
     assert_eq!(va, vb, "both phones hold the same report");
     assert_eq!(a.heads(&id), b.heads(&id), "same change history");
     let expect = |v: &ReportView| {
-        for (f, x) in [("officers", 2), ("villages", 4), ("collaborators", 4), ("mini_pitches", 1)] {
+        for (f, x) in [
+            ("officers", 2),
+            ("villages", 4),
+            ("collaborators", 4),
+            ("mini_pitches", 1),
+        ] {
             assert_eq!(v.fields.get(f), Some(&Value::Int(x)), "{f}");
         }
         let ids = |f: &str| -> Vec<String> { v.records[f].iter().map(|r| r.id.clone()).collect() };
@@ -102,7 +136,12 @@ async fn offline_edits_on_two_phones_merge_and_survive_sigkill() {
         tr.sort();
         assert_eq!(tr, ["b-1", "b-2"]);
         let text = &v.narratives["direction_narrative"];
-        for part in ["[A] ", "[B] ", "Xã đã ban hành kế hoạch.", "Họp thôn tuyên truyền."] {
+        for part in [
+            "[A] ",
+            "[B] ",
+            "Xã đã ban hành kế hoạch.",
+            "Họp thôn tuyên truyền.",
+        ] {
             assert!(text.contains(part), "{part:?} missing from {text:?}");
         }
         assert!(v.conflicts.is_empty(), "{:?}", v.conflicts);
@@ -124,6 +163,10 @@ async fn offline_edits_on_two_phones_merge_and_survive_sigkill() {
     server.kill().await;
     server.restart().await;
     let mut after = fetch_fresh(&server, &key).await;
-    assert_eq!(after.heads(&id), acked_heads, "acknowledged changes survived SIGKILL");
+    assert_eq!(
+        after.heads(&id),
+        acked_heads,
+        "acknowledged changes survived SIGKILL"
+    );
     expect(&after.view(&key));
 }

@@ -91,7 +91,11 @@ fn check_round<'c>(
 
 /// The reporting units below `unit` and the consolidating units above them
 /// (within `unit`'s subtree, `unit` itself included).
-fn participants<'c>(catalog: &'c Catalog, t: &Template, unit: &OrgUnit) -> (Vec<&'c OrgUnit>, Vec<&'c OrgUnit>) {
+fn participants<'c>(
+    catalog: &'c Catalog,
+    t: &Template,
+    unit: &OrgUnit,
+) -> (Vec<&'c OrgUnit>, Vec<&'c OrgUnit>) {
     let reporting = catalog.tree.descendants_of_kind(&unit.id, &t.filled_by);
     let mut seen = BTreeSet::new();
     let consolidating = reporting
@@ -114,17 +118,25 @@ async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportVi
         .map_err(|e| AppError::Internal(format!("stored document {id} is not a report: {e}")))
 }
 
-async fn projection(pool: &SqlitePool, template: &str, period: &str) -> Result<BTreeMap<String, (Option<String>, i64)>> {
-    let rows: Vec<(String, Option<String>, i64)> =
-        sqlx::query_as("SELECT unit, status, updated_at FROM documents WHERE template = ? AND period = ?")
-            .bind(template)
-            .bind(period)
-            .fetch_all(pool)
-            .await?;
+async fn projection(
+    pool: &SqlitePool,
+    template: &str,
+    period: &str,
+) -> Result<BTreeMap<String, (Option<String>, i64)>> {
+    let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT unit, status, updated_at FROM documents WHERE template = ? AND period = ?",
+    )
+    .bind(template)
+    .bind(period)
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().map(|(u, s, t)| (u, (s, t))).collect())
 }
 
-async fn list_reports(State(s): State<AppState>, Query(q): Query<RoundQuery>) -> Result<Json<Vec<ReportRow>>> {
+async fn list_reports(
+    State(s): State<AppState>,
+    Query(q): Query<RoundQuery>,
+) -> Result<Json<Vec<ReportRow>>> {
     let (t, unit) = check_round(&s.catalog, &q.template, &q.period, &q.unit)?;
     let (reporting, _) = participants(&s.catalog, t, unit);
     let proj = projection(&s.pool, &q.template, &q.period).await?;
@@ -198,7 +210,10 @@ pub async fn compute_figures(
         }
     }
     let mut contributions: Vec<Contribution<'_>> = Vec::new();
-    for (list, role) in [(&reporting, Role::Reporting), (&consolidating, Role::Consolidating)] {
+    for (list, role) in [
+        (&reporting, Role::Reporting),
+        (&consolidating, Role::Consolidating),
+    ] {
         for x in list.iter() {
             contributions.push(Contribution {
                 unit: &x.id,

@@ -55,9 +55,7 @@ impl FromStr for DocumentId {
             .with_check(None)
             .into_vec()
             .map_err(|_| BadDocumentId(s.to_string()))?;
-        let arr: [u8; 16] = bytes
-            .try_into()
-            .map_err(|_| BadDocumentId(s.to_string()))?;
+        let arr: [u8; 16] = bytes.try_into().map_err(|_| BadDocumentId(s.to_string()))?;
         Ok(DocumentId(arr))
     }
 }

@@ -290,7 +290,10 @@ impl Fields {
         match self.map.get("documentId") {
             Some(Cbor::Str(s)) => s.parse().map_err(|_| DecodeError::DocumentId),
             Some(Cbor::Bytes(b)) => {
-                let arr: [u8; 16] = b.as_slice().try_into().map_err(|_| DecodeError::DocumentId)?;
+                let arr: [u8; 16] = b
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| DecodeError::DocumentId)?;
                 Ok(DocumentId::from_bytes(arr))
             }
             _ => Err(self.missing("documentId")),
@@ -617,7 +620,10 @@ mod tests {
         );
         let mut sync = samples()[3].encode();
         sync.push(0);
-        assert_eq!(WireMessage::decode(&sync).unwrap_err(), DecodeError::Trailing);
+        assert_eq!(
+            WireMessage::decode(&sync).unwrap_err(),
+            DecodeError::Trailing
+        );
         // a sync message without data
         let mut e = Encoder::new(Vec::new());
         e.map(1).unwrap().str("type").unwrap().str("sync").unwrap();
@@ -627,6 +633,9 @@ mod tests {
         ));
         // 100 nested arrays
         let deep: Vec<u8> = std::iter::repeat_n(0x81u8, 100).chain([0x01]).collect();
-        assert_eq!(WireMessage::decode(&deep).unwrap_err(), DecodeError::TooDeep);
+        assert_eq!(
+            WireMessage::decode(&deep).unwrap_err(),
+            DecodeError::TooDeep
+        );
     }
 }

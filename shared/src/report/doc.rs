@@ -47,7 +47,9 @@ impl<'a> ReportDoc<'a> {
         let check = |k: &str, want: &str| -> Result<(), ReportError> {
             match r.doc.get(ROOT, k)? {
                 Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(want) => Ok(()),
-                other => Err(ReportError::Malformed(format!("{k} is {other:?}, not {want:?}"))),
+                other => Err(ReportError::Malformed(format!(
+                    "{k} is {other:?}, not {want:?}"
+                ))),
             }
         };
         check(keys::TEMPLATE, &key.template)?;
@@ -83,11 +85,14 @@ impl<'a> ReportDoc<'a> {
     pub fn add_record(&mut self, field: &str, record_id: &str) -> Result<(), ReportError> {
         self.records_type(field)?;
         if record_id.is_empty() || record_id.starts_with('_') {
-            return Err(ReportError::Malformed(format!("bad record id {record_id:?}")));
+            return Err(ReportError::Malformed(format!(
+                "bad record id {record_id:?}"
+            )));
         }
         let map = self.container(&records_key(field), ObjType::Map)?;
         let rec = self.doc.put_object(&map, record_id, ObjType::Map)?;
-        self.doc.put(&rec, keys::RECORD_CREATED, self.now.as_millis())?;
+        self.doc
+            .put(&rec, keys::RECORD_CREATED, self.now.as_millis())?;
         Ok(())
     }
 
@@ -144,7 +149,9 @@ impl<'a> ReportDoc<'a> {
         let obj = self.narrative(field)?;
         let len = self.doc.length(&obj);
         if pos > len || pos + delete > len {
-            return Err(ReportError::Malformed(format!("splice beyond end of {field:?}")));
+            return Err(ReportError::Malformed(format!(
+                "splice beyond end of {field:?}"
+            )));
         }
         self.doc.splice_text(&obj, pos, delete as isize, insert)?;
         Ok(())

@@ -105,7 +105,8 @@ impl ReportView {
             {
                 let mut rows = Vec::new();
                 for rid in doc.keys(&obj) {
-                    let Some((automerge::Value::Object(ObjType::Map), robj)) = doc.get(&obj, &rid)?
+                    let Some((automerge::Value::Object(ObjType::Map), robj)) =
+                        doc.get(&obj, &rid)?
                     else {
                         continue;
                     };
@@ -135,7 +136,8 @@ impl ReportView {
                 view.narratives.insert(field.to_string(), doc.text(&obj)?);
             }
         }
-        view.conflicts.retain(|c| c.column.as_deref() != Some(keys::RECORD_CREATED));
+        view.conflicts
+            .retain(|c| c.column.as_deref() != Some(keys::RECORD_CREATED));
         Ok(view)
     }
 }

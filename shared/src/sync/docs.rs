@@ -79,7 +79,11 @@ impl DocState {
     /// True when the peer on `conn` has every change we have: every change of
     /// ours is an ancestor of the heads it told us about.
     pub(super) fn covered_by(&mut self, conn: ConnId) -> bool {
-        let Some(their) = self.peers.get(&conn).and_then(|p| p.state.their_heads.clone()) else {
+        let Some(their) = self
+            .peers
+            .get(&conn)
+            .and_then(|p| p.state.their_heads.clone())
+        else {
             return false;
         };
         let known: Vec<ChangeHash> = their

@@ -250,8 +250,14 @@ pub struct Synchronizer {
 #[derive(Debug, Clone)]
 enum TaskPurpose {
     Load,
-    Save { chunk: StorageKey, heads: Vec<automerge::ChangeHash> },
-    Compact { key: StorageKey, replaced: Vec<StorageKey> },
+    Save {
+        chunk: StorageKey,
+        heads: Vec<automerge::ChangeHash>,
+    },
+    Compact {
+        key: StorageKey,
+        replaced: Vec<StorageKey>,
+    },
 }
 
 impl Synchronizer {
@@ -411,7 +417,8 @@ impl Synchronizer {
             .encode(),
         ));
         out.close.push(conn);
-        out.notices.push(SyncNotice::ProtocolError { conn, message });
+        out.notices
+            .push(SyncNotice::ProtocolError { conn, message });
         for d in self.docs.values_mut() {
             d.peers.remove(&conn);
         }
@@ -428,7 +435,10 @@ impl Synchronizer {
             let limit = self.config.max_message_bytes;
             return self.fail(
                 conn,
-                format!("message of {} bytes exceeds the limit of {limit}", bytes.len()),
+                format!(
+                    "message of {} bytes exceeds the limit of {limit}",
+                    bytes.len()
+                ),
                 out,
             );
         }
@@ -437,12 +447,18 @@ impl Synchronizer {
             Err(e) => return self.fail(conn, format!("cannot decode message: {e}"), out),
         };
         let remote = match (&c.handshake, msg) {
-            (Handshake::AwaitingJoin, WireMessage::Join {
-                sender_id,
-                supported_protocol_versions,
-                ..
-            }) => {
-                if !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+            (
+                Handshake::AwaitingJoin,
+                WireMessage::Join {
+                    sender_id,
+                    supported_protocol_versions,
+                    ..
+                },
+            ) => {
+                if !supported_protocol_versions
+                    .iter()
+                    .any(|v| v == PROTOCOL_VERSION)
+                {
                     return self.fail(
                         conn,
                         format!("unsupported protocol versions {supported_protocol_versions:?}"),
@@ -494,7 +510,11 @@ impl Synchronizer {
                 data,
             } if sender_id != peer || target_id != self.config.peer_id => {
                 let _ = (document_id, data);
-                self.fail(conn, "senderId or targetId does not match the handshake".into(), out)
+                self.fail(
+                    conn,
+                    "senderId or targetId does not match the handshake".into(),
+                    out,
+                )
             }
             WireMessage::Sync {
                 document_id, data, ..
@@ -548,7 +568,11 @@ impl Synchronizer {
         let message = match automerge::sync::Message::decode(&data) {
             Ok(m) => m,
             Err(e) => {
-                return self.fail(conn, format!("invalid Automerge sync message for {doc_id}: {e}"), out);
+                return self.fail(
+                    conn,
+                    format!("invalid Automerge sync message for {doc_id}: {e}"),
+                    out,
+                );
             }
         };
         match self.docs.get_mut(&doc_id) {
@@ -658,7 +682,12 @@ impl Synchronizer {
         self.sync_doc(doc_id, out);
     }
 
-    fn new_task(&mut self, doc: DocumentId, purpose: TaskPurpose, action: StorageAction) -> StorageTask {
+    fn new_task(
+        &mut self,
+        doc: DocumentId,
+        purpose: TaskPurpose,
+        action: StorageAction,
+    ) -> StorageTask {
         let id = TaskId(self.next_task);
         self.next_task += 1;
         self.tasks.insert(id, (doc, purpose));
@@ -752,7 +781,11 @@ impl Synchronizer {
                 if let Some(d) = self.docs.remove(&doc_id) {
                     let conns: BTreeSet<ConnId> = d.queued.iter().map(|(c, _, _)| *c).collect();
                     for c in conns {
-                        self.fail(c, format!("document {doc_id} is unavailable right now"), out);
+                        self.fail(
+                            c,
+                            format!("document {doc_id} is unavailable right now"),
+                            out,
+                        );
                     }
                 }
             }

@@ -3,7 +3,9 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask};
+use shared::sync::storage::{
+    StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
+};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
 use shared::{DocumentId, PeerId, Timestamp};
 use std::collections::{BTreeMap, VecDeque};
@@ -57,11 +59,17 @@ impl Network {
     }
 
     pub fn add_server(&mut self, name: &str) -> usize {
-        self.add_peer(name, SyncConfig::server(PeerId::new(name), format!("{name}-storage")))
+        self.add_peer(
+            name,
+            SyncConfig::server(PeerId::new(name), format!("{name}-storage")),
+        )
     }
 
     pub fn add_client(&mut self, name: &str) -> usize {
-        self.add_peer(name, SyncConfig::client(PeerId::new(name), Some(format!("{name}-st"))))
+        self.add_peer(
+            name,
+            SyncConfig::client(PeerId::new(name), Some(format!("{name}-st"))),
+        )
     }
 
     /// Connects client `a` (dialling) to `b` (accepting); returns the link index.
@@ -97,7 +105,11 @@ impl Network {
     /// Sends raw bytes to `peer` as if they came over `link`.
     pub fn inject(&mut self, link: usize, to_b: bool, bytes: Vec<u8>) {
         let l = &self.links[link];
-        let (p, c) = if to_b { (l.b, l.b_conn) } else { (l.a, l.a_conn) };
+        let (p, c) = if to_b {
+            (l.b, l.b_conn)
+        } else {
+            (l.a, l.a_conn)
+        };
         self.queue.push_back((p, c, bytes));
     }
 
@@ -131,11 +143,9 @@ impl Network {
             }
         }
         for conn in res.close {
-            if let Some(i) = self
-                .links
-                .iter()
-                .position(|l| l.up && ((l.a == peer && l.a_conn == conn) || (l.b == peer && l.b_conn == conn)))
-            {
+            if let Some(i) = self.links.iter().position(|l| {
+                l.up && ((l.a == peer && l.a_conn == conn) || (l.b == peer && l.b_conn == conn))
+            }) {
                 // Deliver what is already queued on the closing side, then close.
                 self.run_until_quiescent();
                 self.disconnect(i);
