@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: formatting, lints, the shared core's tests (also
+# compiled for wasm32), the server, and the end-to-end tests that start the
+# real server process, native sync clients and headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { echo; echo "==> $*"; }
+
+step "toolchain"
+rustup target add wasm32-unknown-unknown >/dev/null
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "building the web client"
+scripts/build-client.sh
+
+step "building the server"
+cargo build -p baocao-server
+
+step "lints (host crates, then the client for wasm32)"
+cargo clippy -p baocao-shared -p baocao-server -p baocao-tests --all-targets -- -D warnings
+cargo clippy -p baocao-client --target wasm32-unknown-unknown -- -D warnings
+
+step "the shared core compiles for wasm32 and imports nothing from the host"
+cargo test -p baocao-shared --target wasm32-unknown-unknown --no-run
+
+step "tests"
+cargo test -p baocao-shared -p baocao-server -p baocao-tests -- --test-threads 2
