@@ -1,1 +1,49 @@
+//! baocao's web app: a Leptos CSR app compiled to wasm32 that keeps every
+//! report on the phone as an Automerge document and syncs it with the server
+//! by itself whenever a connection exists.
+//!
+//! Layout: [`app`] (root, contexts, routes), [`sync_loop`] (the background sync
+//! driver around the shared engine), [`local_store`] (localStorage),
+//! [`api`] (REST reads), [`session`] and [`directory`] (who does what),
+//! [`i18n`] and [`format`] (words and numbers), [`components`] (screens).
 
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod directory;
+pub mod editor;
+pub mod format;
+pub mod i18n;
+pub mod ids;
+pub mod local_store;
+pub mod service_worker;
+pub mod session;
+pub mod socket;
+pub mod sync_loop;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Entry point, run by the wasm-bindgen loader in `index.html`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    service_worker::register();
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(loading) = document
+        .as_ref()
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
+    if !local_store::available() {
+        // Nothing can be kept on this phone: say so instead of failing later.
+        if let Some(body) = document.and_then(|d| d.body()) {
+            body.set_inner_text(
+                "Trình duyệt này không cho lưu dữ liệu nên ứng dụng không chạy được. \
+                 This browser does not allow storing data, so the app cannot run.",
+            );
+        }
+        return;
+    }
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,118 @@
+//! The server's REST endpoints (same origin as the app), as plain async fns
+//! that components wrap in resources. Reports themselves never travel here:
+//! they sync over `/sync`; these calls only read directories and summaries.
+
+use crate::i18n::{Lang, T};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shared::aggregate::FigureValue;
+use shared::dataset::{Round, User};
+use shared::{OrgUnit, ReportView, Template};
+use std::collections::BTreeMap;
+
+/// `GET /api/bootstrap`: everything the app needs to start, cached on the phone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bootstrap {
+    /// The server's automerge-repo peer id.
+    #[serde(default)]
+    pub server_peer_id: String,
+    /// The org-unit tree, flat.
+    pub org_units: Vec<OrgUnit>,
+    /// Report templates.
+    pub templates: Vec<Template>,
+    /// Users (demo sign-in).
+    pub users: Vec<User>,
+    /// Open reporting rounds.
+    #[serde(default)]
+    pub rounds: Vec<Round>,
+}
+
+/// One unit's row of `GET /api/reports`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ReportRow {
+    /// Org unit id.
+    pub unit: String,
+    /// Its display name.
+    pub unit_name: String,
+    /// The report's document id.
+    pub document_id: String,
+    /// `not_started`, `in_progress` or `submitted` (later: approved, returned).
+    pub status: String,
+    /// Last change, ms since the epoch.
+    #[serde(default)]
+    pub updated_at: Option<i64>,
+    /// The report, when the server has one.
+    #[serde(default)]
+    pub report: Option<ReportView>,
+}
+
+/// `GET /api/figures`: a round's consolidated figures.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Figures {
+    /// Number of reporting units in the consolidating unit.
+    pub reporting_units: u64,
+    /// Figure id → value.
+    pub figures: BTreeMap<String, FigureValue>,
+}
+
+/// Why a request failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// No answer: offline or the server is down.
+    Network(String),
+    /// The server answered with an error status.
+    Status(u16),
+    /// The answer was not what this app understands.
+    Decode(String),
+}
+
+impl ApiError {
+    /// A sentence for the user.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ApiError::Network(_), _) => T::Offline.get(lang).to_string(),
+            (ApiError::Status(code), Lang::Vi) => format!("Máy chủ báo lỗi {code}"),
+            (ApiError::Status(code), Lang::En) => format!("The server answered with error {code}"),
+            (ApiError::Decode(e), Lang::Vi) => format!("Dữ liệu từ máy chủ không đọc được ({e})"),
+            (ApiError::Decode(e), Lang::En) => format!("Unreadable answer from the server ({e})"),
+        }
+    }
+}
+
+async fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<T, ApiError> {
+    let response = gloo_net::http::Request::get(path)
+        .query(query.iter().copied())
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if !response.ok() {
+        return Err(ApiError::Status(response.status()));
+    }
+    response
+        .json::<T>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// The directory: org units, templates, users and rounds.
+pub async fn bootstrap() -> Result<Bootstrap, ApiError> {
+    get("/api/bootstrap", &[]).await
+}
+
+/// Status and content of every unit's report in a round, from the server.
+pub async fn reports(template: &str, period: &str, unit: &str) -> Result<Vec<ReportRow>, ApiError> {
+    get(
+        "/api/reports",
+        &[("template", template), ("period", period), ("unit", unit)],
+    )
+    .await
+}
+
+/// The consolidated figures of a round.
+pub async fn figures(template: &str, period: &str, unit: &str) -> Result<Figures, ApiError> {
+    get(
+        "/api/figures",
+        &[("template", template), ("period", period), ("unit", unit)],
+    )
+    .await
+}

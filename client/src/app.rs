@@ -1,0 +1,50 @@
+//! The app root: provides the language, the sync loop and the session as
+//! context, shows the top bar (with where the data is) and routes the screens.
+
+use crate::components::district::DistrictPage;
+use crate::components::report_form::ReportPage;
+use crate::components::report_list::ReportList;
+use crate::components::start::StartScreen;
+use crate::components::top_bar::TopBar;
+use crate::i18n::{Lang, T, t};
+use crate::local_store;
+use crate::session::{Session, peer_identity};
+use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(local_store::get_json::<Lang>(local_store::LANG).unwrap_or_default());
+    provide_context(lang);
+    Effect::new(move |_| {
+        let tag = lang.get().tag();
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", tag);
+        }
+    });
+
+    let (peer_id, storage_id) = peer_identity();
+    let sync = SyncLoop::start(peer_id, storage_id);
+    provide_context(sync);
+    provide_context(Session::start(sync));
+
+    view! {
+        <Router>
+            <TopBar />
+            <main class="page">
+                <Routes fallback=|| view! { <p class="notice">{t(T::UnknownPage)}</p> }>
+                    <Route path=path!("/") view=StartScreen />
+                    <Route path=path!("/reports") view=ReportList />
+                    <Route path=path!("/report/:template/:period/:unit") view=ReportPage />
+                    <Route path=path!("/district/:template/:period/:unit") view=DistrictPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,242 @@
+//! The report form, rendered from the template: the sections the unit fills
+//! in (by its role), collapsible, with validation next to each field, a note
+//! when values were changed concurrently, and submission.
+
+use crate::components::field::FieldView;
+use crate::components::start::DirectoryMissing;
+use crate::components::sync_status::DocSyncBadge;
+use crate::directory::Directory;
+use crate::editor::Editor;
+use crate::format::{date_time, period_label, status, value};
+use crate::i18n::{Lang, T, errors_count, t, use_lang};
+use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::report::Conflict;
+use shared::template::{FieldType, Section};
+use shared::validate::{Severity, can_submit, progress};
+use shared::{ReportKey, Template};
+use std::sync::Arc;
+
+/// `/report/:template/:period/:unit`.
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let params = use_params_map();
+    let session = expect_context::<crate::session::Session>();
+    move || {
+        let Some(dir) = session.directory.get() else {
+            return view! { <DirectoryMissing /> }.into_any();
+        };
+        let (template, period, unit) =
+            params.with(|p| (p.get("template"), p.get("period"), p.get("unit")));
+        let found = match (template, period, unit) {
+            (Some(t), Some(p), Some(u)) if dir.org.get(&u).is_some() => dir
+                .template(&t)
+                .cloned()
+                .map(|template| (ReportKey::new(&t, &u, &p), template)),
+            _ => None,
+        };
+        match found {
+            Some((key, template)) => {
+                view! { <ReportForm dir=dir.clone() key template=Arc::new(template) /> }.into_any()
+            }
+            None => view! { <p class="notice">{t(T::UnknownReport)}</p> }.into_any(),
+        }
+    }
+}
+
+/// The form of one report.
+#[component]
+pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) -> impl IntoView {
+    let sync = expect_context::<SyncLoop>();
+    let lang = use_lang();
+    let role = dir.role_of(&template, &key.unit);
+    let ed = Editor::new(sync, key.clone(), template.clone(), role);
+    provide_context(ed.clone());
+    let id = key.document_id();
+
+    let counts = {
+        let template = template.clone();
+        Memo::new(move |_| ed.view.with(|v| progress(&template, v, role)))
+    };
+    let state = Memo::new(move |_| ed.view.with(|v| v.status.clone()));
+    let outcome = RwSignal::new(None::<bool>);
+    let submit = {
+        let ed = ed.clone();
+        move |_| {
+            ed.show_required.set(true);
+            if can_submit(&ed.issues.get_untracked()) {
+                let done = ed.apply(|r| r.set_status("submitted"));
+                outcome.set(Some(done));
+            } else {
+                outcome.set(Some(false));
+            }
+        }
+    };
+    let title = template.title.clone();
+    let title_en = template.title_en.clone();
+    let period = key.period.clone();
+    let sections = template
+        .sections
+        .iter()
+        .filter(|s| s.scope.includes(role))
+        .map(|s| view! { <SectionView section=s.clone() /> })
+        .collect_view();
+    let error = ed.error;
+    view! {
+        <section class="report" data-testid="report-form">
+            <div class="form-head">
+                <a class="back" href="/reports">
+                    "← "
+                    {t(T::BackToList)}
+                </a>
+                <h1>{dir.unit_name(&key.unit)}</h1>
+                <p class="sub">
+                    {move || lang.get().pick(&title, title_en.as_deref()).to_string()} " · "
+                    {move || period_label(lang.get(), &period)}
+                </p>
+                <div class="form-meta">
+                    <span class="status" data-testid="report-status">
+                        {move || status(lang.get(), state.get().as_deref())}
+                    </span>
+                    <span class="progress">
+                        {move || counts.with(|(f, t)| format!("{f}/{t}"))} " " {t(T::Progress)}
+                    </span>
+                    <DocSyncBadge doc=id />
+                </div>
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="alert" role="alert">
+                    {t(T::EditRefused)} ": " {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <Conflicts template=template.clone() />
+            {sections}
+            <div class="submit-bar">
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="submit-report"
+                    on:click=submit
+                >
+                    {t(T::Submit)}
+                </button>
+                {move || match outcome.get() {
+                    Some(true) => {
+                        view! {
+                            <p class="notice ok" role="status">
+                                <strong>{t(T::Submitted)}</strong>
+                                " "
+                                {t(T::SubmittedHint)}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Some(false) => {
+                        view! {
+                            <p class="notice error" role="alert">
+                                {t(T::SubmitBlocked)}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    None => ().into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// One section, collapsible, with its error count in the header.
+#[component]
+fn SectionView(section: Section) -> impl IntoView {
+    let ed = expect_context::<Editor>();
+    let lang = use_lang();
+    let ids: Vec<String> = section.fields.iter().map(|f| f.id.clone()).collect();
+    let errors = Memo::new(move |_| {
+        ed.issues.with(|all| {
+            all.iter()
+                .filter(|i| i.severity == Severity::Error && ids.contains(&i.field))
+                .filter(|i| ed.visible(i))
+                .count()
+        })
+    });
+    let title = section.title.clone();
+    let title_en = section.title_en.clone();
+    view! {
+        <details class="section" open data-testid=format!("section-{}", section.id)>
+            <summary>
+                <span class="section-title">
+                    {move || lang.get().pick(&title, title_en.as_deref()).to_string()}
+                </span>
+                <Show when=move || errors.get() != 0>
+                    <span class="badge error">{move || errors_count(lang.get(), errors.get())}</span>
+                </Show>
+            </summary>
+            <div class="fields">
+                {section.fields.into_iter().map(|f| view! { <FieldView field=f /> }).collect_view()}
+            </div>
+        </details>
+    }
+}
+
+/// Values set concurrently on different devices: the one shown and the others.
+#[component]
+fn Conflicts(template: Arc<Template>) -> impl IntoView {
+    let ed = expect_context::<Editor>();
+    let lang = use_lang();
+    let conflicts = Memo::new(move |_| ed.view.with(|v| v.conflicts.clone()));
+    move || {
+        if conflicts.with(Vec::is_empty) {
+            return ().into_any();
+        }
+        let lang = lang.get();
+        let items = conflicts
+            .get()
+            .iter()
+            .map(|c| view! { <li>{conflict_line(lang, &template, c)}</li> })
+            .collect_view();
+        view! {
+            <div class="notice conflict" data-testid="conflicts">
+                <strong>{T::ConflictTitle.get(lang)}</strong>
+                <ul>{items}</ul>
+                <p>{T::ConflictHint.get(lang)}</p>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// "Số thôn: 7 (10/07/2024 09:12, đang dùng) / 8 (10/07/2024 09:15)".
+fn conflict_line(lang: Lang, template: &Template, c: &Conflict) -> String {
+    let field = template.field(&c.field).map(|(f, _)| f);
+    let mut label = field
+        .map(|f| lang.pick(&f.label, f.label_en.as_deref()).to_string())
+        .unwrap_or_else(|| c.field.clone());
+    let mut ty = field.map(|f| f.ty.clone());
+    if let (Some(FieldType::Records { columns, .. }), Some(col)) = (&ty, &c.column) {
+        let column = columns.iter().find(|x| &x.id == col);
+        label = format!(
+            "{label} › {}",
+            column.map_or(col.as_str(), |x| lang.pick(&x.label, x.label_en.as_deref()))
+        );
+        ty = column.map(|x| x.ty.clone());
+    }
+    let values: Vec<String> = c
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let shown = ty
+                .as_ref()
+                .map_or_else(|| v.value.display_vi(), |ty| value(lang, ty, &v.value));
+            let when = date_time(v.time.saturating_mul(1000));
+            if i == 0 {
+                format!("{shown} ({when}, {})", T::ConflictShown.get(lang))
+            } else {
+                format!("{shown} ({when})")
+            }
+        })
+        .collect();
+    format!("{label}: {}", values.join(" / "))
+}

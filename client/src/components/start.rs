@@ -1,0 +1,87 @@
+//! Start screen: choose one of the demo users (proper sign-in comes later).
+
+use crate::i18n::{Lang, T, t, use_lang};
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+use shared::dataset::UserRole;
+
+/// The user chooser.
+#[component]
+pub fn StartScreen() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let lang = use_lang();
+    let navigate = use_navigate();
+    let users = move || {
+        let Some(dir) = session.directory.get() else {
+            return view! { <DirectoryMissing /> }.into_any();
+        };
+        let current = session.user_id.get();
+        dir.boot
+            .users
+            .iter()
+            .map(|u| {
+                let id = u.id.clone();
+                let navigate = navigate.clone();
+                let choose = move |_| {
+                    session.choose(&id);
+                    navigate("/reports", NavigateOptions::default());
+                };
+                let unit = dir.unit_name(&u.unit);
+                let role = u.role;
+                let chosen = current.as_deref() == Some(u.id.as_str());
+                view! {
+                    <li>
+                        <button
+                            type="button"
+                            class="user"
+                            class:chosen=chosen
+                            data-testid=format!("user-{}", u.id)
+                            on:click=choose
+                        >
+                            <span class="user-name">{u.name.clone()}</span>
+                            <span class="user-meta">
+                                {move || role_label(lang.get(), role)} " · " {unit.clone()}
+                            </span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <section class="start">
+            <h1>{t(T::ChooseUser)}</h1>
+            <p class="hint">{t(T::ChooseUserHint)}</p>
+            <ul class="user-list">{users}</ul>
+        </section>
+    }
+}
+
+/// Shown while there is no directory: loading, or the first start is offline.
+#[component]
+pub fn DirectoryMissing() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let lang = use_lang();
+    move || {
+        let text = if session.load_error.with(Option::is_some) {
+            T::NeedNetworkFirst
+        } else {
+            T::Loading
+        };
+        view! { <p class="notice">{text.get(lang.get())}</p> }
+    }
+}
+
+/// A role in words.
+pub fn role_label(lang: Lang, role: UserRole) -> &'static str {
+    match role {
+        UserRole::Officer => T::RoleOfficer,
+        UserRole::Reviewer => T::RoleReviewer,
+        UserRole::Viewer => T::RoleViewer,
+        UserRole::Admin => T::RoleAdmin,
+    }
+    .get(lang)
+}

@@ -1,0 +1,315 @@
+//! The interface's words, in Vietnamese (the default) and English.
+//!
+//! Every fixed string the user can see is a [`T`] key with both translations in
+//! one `match`, so a missing translation is a compile error rather than a blank
+//! label. Strings with numbers or times in them are small functions below.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Interface language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    /// Tiếng Việt.
+    #[default]
+    Vi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The other language (the switch toggles between two).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    /// True for English; the shared crate's messages take this flag.
+    pub fn is_en(self) -> bool {
+        self == Lang::En
+    }
+
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks a template's label: the English one when asked and present.
+    pub fn pick<'a>(self, vi: &'a str, en: Option<&'a str>) -> &'a str {
+        match (self, en) {
+            (Lang::En, Some(en)) if !en.is_empty() => en,
+            _ => vi,
+        }
+    }
+}
+
+/// The language signal every component reads (provided by the app root).
+pub fn use_lang() -> RwSignal<Lang> {
+    expect_context::<RwSignal<Lang>>()
+}
+
+/// A reactive translation for use inside `view!`: re-renders when the language changes.
+pub fn t(key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || key.get(lang.get())
+}
+
+/// Fixed interface strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum T {
+    AppName,
+    SwitchLanguage,
+    Loading,
+    ChooseUser,
+    ChooseUserHint,
+    ContinueAs,
+    SwitchUser,
+    NeedNetworkFirst,
+    RoleOfficer,
+    RoleReviewer,
+    RoleViewer,
+    RoleAdmin,
+    MyReports,
+    NoReports,
+    NoUserChosen,
+    DistrictPage,
+    DistrictPageHint,
+    Progress,
+    Deadline,
+    BackToList,
+    StatusDraft,
+    StatusSubmitted,
+    StatusApproved,
+    StatusReturned,
+    StatusNotStarted,
+    StatusInProgress,
+    Submit,
+    SubmitBlocked,
+    Submitted,
+    SubmittedHint,
+    AddRecord,
+    RemoveRecord,
+    RemoveRecordConfirm,
+    RecordNumber,
+    NoRecords,
+    ChooseOption,
+    Yes,
+    No,
+    DatePlaceholder,
+    ConflictTitle,
+    ConflictHint,
+    ConflictShown,
+    SavedHere,
+    NotYetOnServer,
+    Syncing,
+    NotStartedHere,
+    NoDocsYet,
+    ConnectedToServer,
+    Offline,
+    ServerUnreachable,
+    Connecting,
+    StorageFailed,
+    EditRefused,
+    UnknownReport,
+    UnknownPage,
+    DistrictNeedsNetwork,
+    Communes,
+    Totals,
+    ReportingUnits,
+    UpdatedAt,
+    NotFilled,
+    OpenReport,
+    InputNotInteger,
+    InputNotNumber,
+    InputNotDate,
+    InputNotOption,
+    InputNotBool,
+    Required,
+    By,
+}
+
+impl T {
+    /// The string in `lang`.
+    pub fn get(self, lang: Lang) -> &'static str {
+        let (vi, en) = match self {
+            T::AppName => ("Báo cáo xã", "Commune reports"),
+            T::SwitchLanguage => ("English", "Tiếng Việt"),
+            T::Loading => ("Đang tải…", "Loading…"),
+            T::ChooseUser => ("Chọn người dùng", "Choose a user"),
+            T::ChooseUserHint => (
+                "Bản thử nghiệm: chọn một tài khoản mẫu để bắt đầu.",
+                "Demo: choose a sample account to start.",
+            ),
+            T::ContinueAs => ("Tiếp tục với", "Continue as"),
+            T::SwitchUser => ("Đổi người dùng", "Switch user"),
+            T::NeedNetworkFirst => (
+                "Lần đầu mở ứng dụng cần có mạng để tải danh mục. Ứng dụng sẽ tự thử lại khi có mạng.",
+                "The first start needs a network connection to load the directory. The app retries by itself when the network is back.",
+            ),
+            T::RoleOfficer => ("Cán bộ nhập báo cáo", "Reporting officer"),
+            T::RoleReviewer => ("Cán bộ tổng hợp", "Reviewer"),
+            T::RoleViewer => ("Xem báo cáo", "Viewer"),
+            T::RoleAdmin => ("Quản trị", "Administrator"),
+            T::MyReports => ("Báo cáo của tôi", "My reports"),
+            T::NoReports => (
+                "Chưa có kỳ báo cáo nào cho đơn vị của bạn.",
+                "There is no reporting round for your unit yet.",
+            ),
+            T::NoUserChosen => ("Chưa chọn người dùng.", "No user chosen yet."),
+            T::DistrictPage => ("Tổng hợp các xã", "Summary of the communes"),
+            T::DistrictPageHint => ("Cần có mạng", "Needs a network connection"),
+            T::Progress => ("mục đã nhập", "fields filled"),
+            T::Deadline => ("Hạn nộp", "Deadline"),
+            T::BackToList => ("Danh sách báo cáo", "Report list"),
+            T::StatusDraft => ("Đang soạn", "Draft"),
+            T::StatusSubmitted => ("Đã nộp", "Submitted"),
+            T::StatusApproved => ("Đã duyệt", "Approved"),
+            T::StatusReturned => ("Bị trả lại", "Returned"),
+            T::StatusNotStarted => ("Chưa bắt đầu", "Not started"),
+            T::StatusInProgress => ("Đang làm", "In progress"),
+            T::Submit => ("Nộp báo cáo", "Submit report"),
+            T::SubmitBlocked => (
+                "Chưa nộp được: còn mục bắt buộc hoặc sai, xem các dòng báo đỏ.",
+                "Cannot submit yet: required or invalid entries are marked in red.",
+            ),
+            T::Submitted => ("Đã nộp báo cáo.", "Report submitted."),
+            T::SubmittedHint => (
+                "Báo cáo đã lưu trên máy này và sẽ tự gửi lên máy chủ khi có mạng.",
+                "The report is saved on this phone and goes to the server by itself when there is a network.",
+            ),
+            T::AddRecord => ("+ Thêm dòng", "+ Add a row"),
+            T::RemoveRecord => ("Xoá dòng", "Remove row"),
+            T::RemoveRecordConfirm => ("Xoá dòng này?", "Remove this row?"),
+            T::RecordNumber => ("Dòng", "Row"),
+            T::NoRecords => ("Chưa có dòng nào.", "No rows yet."),
+            T::ChooseOption => ("— Chọn —", "— Choose —"),
+            T::Yes => ("Có", "Yes"),
+            T::No => ("Không", "No"),
+            T::DatePlaceholder => ("dd/mm/yyyy", "dd/mm/yyyy"),
+            T::ConflictTitle => (
+                "Có mục được sửa cùng lúc trên nhiều máy",
+                "Some entries were changed at the same time on several devices",
+            ),
+            T::ConflictHint => (
+                "Ứng dụng giữ một giá trị và ghi lại các giá trị khác; hãy kiểm tra và nhập lại giá trị đúng.",
+                "The app keeps one value and records the others; check and enter the right value again.",
+            ),
+            T::ConflictShown => ("đang dùng", "shown"),
+            T::SavedHere => ("Đã lưu trên máy này", "Saved on this phone"),
+            T::NotYetOnServer => ("chưa lên máy chủ", "not on the server yet"),
+            T::Syncing => ("Đang đồng bộ…", "Syncing…"),
+            T::NotStartedHere => ("Chưa có dữ liệu", "Nothing entered yet"),
+            T::NoDocsYet => (
+                "Chưa có báo cáo trên máy này",
+                "No report on this phone yet",
+            ),
+            T::ConnectedToServer => ("Đã kết nối máy chủ", "Connected to the server"),
+            T::Offline => ("Không có mạng", "Offline"),
+            T::ServerUnreachable => (
+                "Chưa kết nối được máy chủ, sẽ tự thử lại",
+                "Cannot reach the server, retrying by itself",
+            ),
+            T::Connecting => ("Đang kết nối máy chủ…", "Connecting to the server…"),
+            T::StorageFailed => (
+                "Máy không cho lưu thêm (bộ nhớ trình duyệt đầy?). Dữ liệu vẫn còn trong ứng dụng và sẽ gửi lên máy chủ khi có mạng — đừng đóng trang này.",
+                "The phone refused to store more (browser storage full?). The data is still in the app and goes to the server when there is a network — do not close this page.",
+            ),
+            T::EditRefused => ("Không ghi được thay đổi", "The change could not be written"),
+            T::UnknownReport => (
+                "Không tìm thấy mẫu báo cáo hoặc đơn vị này.",
+                "This report template or unit does not exist.",
+            ),
+            T::UnknownPage => ("Không có trang này.", "There is no such page."),
+            T::DistrictNeedsNetwork => (
+                "Trang tổng hợp cần có mạng để lấy số liệu từ máy chủ. Trang sẽ tự tải lại khi có mạng.",
+                "The summary needs a network connection to fetch figures from the server. It reloads by itself when the network is back.",
+            ),
+            T::Communes => ("Các đơn vị báo cáo", "Reporting units"),
+            T::Totals => ("Số liệu tổng hợp", "Consolidated figures"),
+            T::ReportingUnits => ("Số đơn vị báo cáo", "Reporting units"),
+            T::UpdatedAt => ("Cập nhật", "Updated"),
+            T::NotFilled => ("chưa nhập", "not filled"),
+            T::OpenReport => ("Mở báo cáo", "Open report"),
+            T::InputNotInteger => (
+                "Hãy nhập số nguyên, ví dụ 12",
+                "Enter a whole number, e.g. 12",
+            ),
+            T::InputNotNumber => ("Hãy nhập số, ví dụ 2,5", "Enter a number, e.g. 2,5"),
+            T::InputNotDate => (
+                "Hãy nhập ngày dạng dd/mm/yyyy, ví dụ 22/03/2024",
+                "Enter a date as dd/mm/yyyy, e.g. 22/03/2024",
+            ),
+            T::InputNotOption => ("Hãy chọn trong danh sách", "Choose from the list"),
+            T::InputNotBool => ("Hãy chọn Có hoặc Không", "Choose Yes or No"),
+            T::Required => ("bắt buộc", "required"),
+            T::By => ("do", "by"),
+        };
+        match lang {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+}
+
+/// "Đã lên máy chủ lúc 14:05" — when the server last confirmed holding everything.
+pub fn on_server_at(lang: Lang, when: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Đã lên máy chủ lúc {when}"),
+        Lang::En => format!("On the server since {when}"),
+    }
+}
+
+/// "3 báo cáo chưa lên máy chủ".
+pub fn not_on_server(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::Vi, n) => format!("{n} báo cáo chưa lên máy chủ"),
+        (Lang::En, 1) => "1 report not on the server yet".into(),
+        (Lang::En, n) => format!("{n} reports not on the server yet"),
+    }
+}
+
+/// "2 lỗi" for a section header.
+pub fn errors_count(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::Vi, n) => format!("{n} lỗi"),
+        (Lang::En, 1) => "1 error".into(),
+        (Lang::En, n) => format!("{n} errors"),
+    }
+}
+
+/// The noun for a number of org units of a kind: "19/19 xã", "6/19 communes".
+pub fn unit_noun(lang: Lang, kind: &str) -> String {
+    let (vi, en) = match kind {
+        "province" => ("tỉnh", "provinces"),
+        "district" => ("huyện", "districts"),
+        "commune" => ("xã", "communes"),
+        "village" => ("thôn", "villages"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Vi => vi.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+/// Summary line of a round on the district page.
+pub fn completeness(
+    lang: Lang,
+    submitted: usize,
+    in_progress: usize,
+    not_started: usize,
+) -> String {
+    match lang {
+        Lang::Vi => {
+            format!("Đã nộp: {submitted} · Đang làm: {in_progress} · Chưa bắt đầu: {not_started}")
+        }
+        Lang::En => format!(
+            "Submitted: {submitted} · In progress: {in_progress} · Not started: {not_started}"
+        ),
+    }
+}

@@ -1,0 +1,673 @@
+//! The background sync loop: the browser adapter around the shared sans-IO
+//! [`Synchronizer`] and [`Dialer`]. It runs by itself — at start, when the
+//! browser says the network is back, shortly after local edits, and with
+//! backoff while the server cannot be reached — so there is no sync button.
+//!
+//! Every input (a socket event, a timer, a browser event, a local edit) goes
+//! through [`SyncLoop::run`], which does, in this order:
+//! 1. feed the event to the engine;
+//! 2. perform its storage tasks at once (`localStorage` is synchronous) and feed
+//!    each result back, until the engine asks for nothing more;
+//! 3. send its frames on the socket, in order;
+//! 4. close the connections it names (after their frames);
+//! 5. react to its notices (handshake done, storage refused, …);
+//! 6. record what the server has acknowledged, arm the one dial timer, and
+//!    publish a [`SyncSnapshot`] for the screens.
+//!
+//! What "on the server" means: the engine reports a document acknowledged
+//! when the server's advertised heads cover all of ours, and the server only
+//! advertises heads it has stored. We persist those heads per document, so
+//! after a reload — offline — a document whose heads still equal the
+//! acknowledged ones is known to be on the server.
+
+use crate::local_store::{self, acked_key};
+use crate::socket::{Socket, SocketEvent};
+use automerge::AutoCommit;
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use shared::report::ReportError;
+use shared::sync::dialer::{DialState, Dialer};
+use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
+use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+/// First retry after a failed connection; doubles up to [`RETRY_MAX_MS`].
+const RETRY_BASE_MS: i64 = 1_000;
+/// Longest wait between attempts while the browser reports a network.
+const RETRY_MAX_MS: i64 = 15_000;
+/// Debounce between a local edit and the reconnection attempt it triggers.
+const NUDGE_MS: u32 = 400;
+/// A connection that has not completed the handshake by then is given up.
+const CONNECT_TIMEOUT_MS: u32 = 20_000;
+/// Connected, work pending, nothing heard and nothing left to send for this
+/// long: the link is dead without the browser noticing; reconnect.
+const STALL_MS: i64 = 30_000;
+/// Retry of writes the browser refused (quota).
+const STORAGE_RETRY_MS: u32 = 10_000;
+
+/// The connection to the server, as the user should understand it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// The browser reports no network: nothing is attempted until it does.
+    Offline,
+    /// The server could not be reached; a retry is scheduled.
+    Waiting,
+    /// A connection attempt is under way.
+    Connecting,
+    /// Connected and the handshake is done.
+    Connected,
+}
+
+/// Where a document's data is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncState {
+    /// Only on this phone (stored here; the server does not have all of it).
+    Local,
+    /// Connected and being sent.
+    Syncing,
+    /// The server has stored every change this phone has.
+    Server,
+}
+
+impl SyncState {
+    /// The `data-state` attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Local => "local",
+            SyncState::Syncing => "syncing",
+            SyncState::Server => "server",
+        }
+    }
+}
+
+/// One loaded document's status.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DocStatus {
+    /// Increases whenever the content changes (screens re-read the view).
+    pub rev: u64,
+    /// No change at all yet.
+    pub empty: bool,
+    /// The server holds exactly what this phone holds.
+    pub on_server: bool,
+    /// When the server last acknowledged it (ms since the epoch).
+    pub acked_at: Option<i64>,
+}
+
+/// What the screens show about sync; replaced after every input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncSnapshot {
+    /// The connection.
+    pub link: Link,
+    /// Completed handshakes since start: screens that need the network reload
+    /// when it increases.
+    pub connections: u64,
+    /// Loaded documents.
+    pub docs: BTreeMap<DocumentId, DocStatus>,
+    /// The last write the browser refused, until every document is stored.
+    pub storage_error: Option<String>,
+}
+
+impl Default for SyncSnapshot {
+    fn default() -> Self {
+        SyncSnapshot {
+            link: Link::Waiting,
+            connections: 0,
+            docs: BTreeMap::new(),
+            storage_error: None,
+        }
+    }
+}
+
+impl SyncSnapshot {
+    /// Where a document is.
+    pub fn state_of(&self, doc: &DocumentId) -> SyncState {
+        let connected = self.link == Link::Connected;
+        match self.docs.get(doc) {
+            Some(d) if d.on_server => SyncState::Server,
+            // Nothing entered and the server is reachable: nothing to upload.
+            Some(d) if d.empty && connected => SyncState::Server,
+            _ if connected => SyncState::Syncing,
+            _ => SyncState::Local,
+        }
+    }
+
+    /// Documents with changes the server does not have yet.
+    pub fn pending(&self) -> usize {
+        self.docs
+            .values()
+            .filter(|d| !d.empty && !d.on_server)
+            .count()
+    }
+
+    /// The latest acknowledgement among documents that are on the server.
+    pub fn last_acked(&self) -> Option<i64> {
+        self.docs
+            .values()
+            .filter(|d| d.on_server)
+            .filter_map(|d| d.acked_at)
+            .max()
+    }
+
+    /// A document's status.
+    pub fn doc(&self, doc: &DocumentId) -> Option<&DocStatus> {
+        self.docs.get(doc)
+    }
+}
+
+/// What the server acknowledged for a document, persisted per document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Acked {
+    /// The document's heads (hex), sorted, when the server held all of it.
+    heads: Vec<String>,
+    /// When (ms since the epoch).
+    at: i64,
+}
+
+/// Handle to the loop; `Copy`, so components and callbacks share it freely.
+#[derive(Clone, Copy)]
+pub struct SyncLoop {
+    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
+    snapshot: RwSignal<SyncSnapshot>,
+}
+
+/// The loop's state. Only [`SyncLoop::run`] touches it.
+struct Driver {
+    sync: Synchronizer,
+    dialer: Dialer,
+    url: String,
+    socket: Option<(ConnId, Socket)>,
+    ready: Option<ConnId>,
+    next_conn: u64,
+    connections: u64,
+    last_rx: i64,
+    acks: BTreeMap<DocumentId, Acked>,
+    revs: BTreeMap<DocumentId, u64>,
+    storage_error: Option<String>,
+    armed_for: Option<i64>,
+    dial_timer: Option<Timeout>,
+    nudge_timer: Option<Timeout>,
+    watch_timer: Option<Timeout>,
+    storage_timer: Option<Timeout>,
+}
+
+impl SyncLoop {
+    /// Starts the loop: opens every document stored on the phone and dials.
+    /// Call once, under the app's root owner (it lives as long as the page).
+    pub fn start(peer_id: PeerId, storage_id: String) -> SyncLoop {
+        let driver = Driver {
+            sync: Synchronizer::new(SyncConfig::client(peer_id, Some(storage_id))),
+            dialer: Dialer::new(RETRY_BASE_MS, RETRY_MAX_MS),
+            url: sync_url(),
+            socket: None,
+            ready: None,
+            next_conn: 1,
+            connections: 0,
+            last_rx: 0,
+            acks: BTreeMap::new(),
+            revs: BTreeMap::new(),
+            storage_error: None,
+            armed_for: None,
+            dial_timer: None,
+            nudge_timer: None,
+            watch_timer: None,
+            storage_timer: None,
+        };
+        let this = SyncLoop {
+            driver: StoredValue::new_local(Rc::new(RefCell::new(driver))),
+            snapshot: RwSignal::new(SyncSnapshot::default()),
+        };
+        this.listen_to_browser();
+        this.run(|d, me| {
+            for id in local_store::stored_documents() {
+                if let Some(acked) = local_store::get_json::<Acked>(&acked_key(&id)) {
+                    d.acks.insert(id, acked);
+                }
+                d.feed(me, SyncEvent::open(id));
+            }
+            d.drive(me);
+        });
+        this
+    }
+
+    /// The current sync status (reactive).
+    pub fn snapshot(&self) -> ReadSignal<SyncSnapshot> {
+        self.snapshot.read_only()
+    }
+
+    /// Loads a document (from the phone, then the server) and keeps it synced.
+    pub fn open(&self, doc: DocumentId) {
+        self.run(|d, me| {
+            if d.sync.doc_mut(&doc).is_none() {
+                d.feed(me, SyncEvent::open(doc));
+            }
+        });
+    }
+
+    /// The report as this phone has it; `None` while the document is empty.
+    pub fn view(&self, doc: &DocumentId) -> Option<ReportView> {
+        let rc = self.driver.get_value();
+        let mut d = rc.borrow_mut();
+        let am = d.sync.doc_mut(doc)?;
+        ReportView::read(am.document()).ok()
+    }
+
+    /// Applies an edit to a report as one Automerge change, stores it on the
+    /// phone before returning, and sends it when connected (or soon tries to
+    /// connect). A refused edit leaves the document untouched.
+    pub fn edit(
+        &self,
+        key: &ReportKey,
+        template: &Template,
+        f: impl FnOnce(&mut ReportDoc<'_>) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        let id = key.document_id();
+        self.run(|d, me| {
+            if d.sync.doc_mut(&id).is_none() {
+                d.feed(me, SyncEvent::open(id));
+            }
+            if d.sync.doc_mut(&id).is_none() {
+                // The phone's copy could not be read: start a fresh one; the
+                // server's copy merges into it on sync.
+                d.sync.insert_doc(id, AutoCommit::new());
+            }
+            let Some(doc) = d.sync.doc_mut(&id) else {
+                return Err(ReportError::Malformed("the document is not loaded".into()));
+            };
+            let result = apply_edit(doc, key, template, f);
+            if result.is_err() {
+                doc.rollback();
+            } else {
+                *d.revs.entry(id).or_default() += 1;
+            }
+            // Even a refused edit may have written the report's identity
+            // (a deterministic change): store whatever the document now holds.
+            d.feed(me, SyncEvent::changed(id));
+            if result.is_ok() {
+                d.after_edit(me);
+            }
+            result
+        })
+    }
+
+    /// Runs `f` on the driver, then records acks, arms the timer and publishes
+    /// the snapshot (steps 6 of the module docs). Never re-entered: the browser
+    /// delivers socket and timer events from its event loop, not during `f`.
+    fn run<R>(&self, f: impl FnOnce(&mut Driver, SyncLoop) -> R) -> R {
+        let rc = self.driver.get_value();
+        let (result, snapshot) = {
+            let mut d = rc.borrow_mut();
+            let result = f(&mut d, *self);
+            d.record_acks();
+            d.arm(*self);
+            (result, d.snapshot())
+        };
+        if self.snapshot.with_untracked(|s| *s != snapshot) {
+            self.snapshot.set(snapshot);
+        }
+        result
+    }
+
+    fn on_socket(self, conn: ConnId, event: SocketEvent) {
+        self.run(|d, me| {
+            if d.socket.as_ref().map(|(c, _)| *c) != Some(conn) {
+                return;
+            }
+            match event {
+                SocketEvent::Open => d.feed(me, SyncEvent::connected(conn, Direction::Outgoing)),
+                SocketEvent::Frame(bytes) => {
+                    d.last_rx = now();
+                    d.feed(me, SyncEvent::received(conn, bytes));
+                }
+                SocketEvent::Closed => d.lose(me, conn),
+            }
+        });
+    }
+
+    /// The browser's hints: `online` and the page becoming visible again mean
+    /// "try now"; `offline` means the current connection is dead even if the
+    /// socket has not noticed yet.
+    fn listen_to_browser(self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let retry = move || {
+            self.run(|d, me| {
+                d.dialer.retry_now(Timestamp(now()));
+                d.drive(me);
+            })
+        };
+        let on_online = Closure::<dyn FnMut()>::new(retry);
+        let on_offline = Closure::<dyn FnMut()>::new(move || {
+            self.run(|d, me| {
+                if let Some(conn) = d.socket.as_ref().map(|(c, _)| *c) {
+                    d.lose(me, conn);
+                }
+            })
+        });
+        let on_visible = Closure::<dyn FnMut()>::new(move || {
+            let hidden = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|doc| doc.hidden());
+            if !hidden {
+                retry();
+            }
+        });
+        let _ =
+            window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
+        if let Some(doc) = window.document() {
+            let _ = doc.add_event_listener_with_callback(
+                "visibilitychange",
+                on_visible.as_ref().unchecked_ref(),
+            );
+        }
+        // These listeners live as long as the page.
+        on_online.forget();
+        on_offline.forget();
+        on_visible.forget();
+    }
+}
+
+fn apply_edit(
+    doc: &mut AutoCommit,
+    key: &ReportKey,
+    template: &Template,
+    f: impl FnOnce(&mut ReportDoc<'_>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let mut report = ReportDoc::open(doc, key, template, Timestamp(now()))?;
+    f(&mut report)?;
+    report.commit();
+    Ok(())
+}
+
+impl Driver {
+    /// Steps 1–5 of the module docs for one event and everything it causes.
+    fn feed(&mut self, me: SyncLoop, event: SyncEvent) {
+        let mut queue = VecDeque::from([event]);
+        while let Some(event) = queue.pop_front() {
+            let now = now();
+            let results = self.sync.handle(Timestamp(now), event);
+            for task in &results.storage {
+                queue.push_back(SyncEvent::storage_done(local_store::perform(task)));
+            }
+            let mut lost = Vec::new();
+            for (conn, frame) in &results.outgoing {
+                let sent = match &self.socket {
+                    Some((c, socket)) if c == conn => socket.send(frame),
+                    _ => continue,
+                };
+                if let Err(e) = sent {
+                    log(&format!("sync: send failed: {e}"));
+                    lost.push(*conn);
+                }
+            }
+            lost.extend(results.close.iter().copied());
+            for notice in results.notices {
+                self.notice(me, notice, now);
+            }
+            for conn in lost {
+                if self.drop_connection(conn) {
+                    queue.push_back(SyncEvent::disconnected(conn));
+                }
+            }
+        }
+    }
+
+    fn notice(&mut self, me: SyncLoop, notice: SyncNotice, now: i64) {
+        match notice {
+            SyncNotice::PeerReady { conn, .. } => {
+                if self.socket.as_ref().is_some_and(|(c, _)| *c == conn) {
+                    self.ready = Some(conn);
+                    self.dialer.connected();
+                    self.connections += 1;
+                    self.last_rx = now;
+                    self.watch_timer = None;
+                }
+            }
+            SyncNotice::DocLoaded { doc } | SyncNotice::DocChanged { doc } => {
+                *self.revs.entry(doc).or_default() += 1;
+            }
+            SyncNotice::StorageFailed { doc, message } => {
+                log(&format!(
+                    "sync: storage refused a write for {doc:?}: {message}"
+                ));
+                self.storage_error = Some(message);
+                if self.storage_timer.is_none() {
+                    self.storage_timer = Some(Timeout::new(STORAGE_RETRY_MS, move || {
+                        me.run(|d, me| {
+                            d.storage_timer = None;
+                            d.feed(me, SyncEvent::tick());
+                        })
+                    }));
+                }
+            }
+            SyncNotice::ProtocolError { message, .. } => {
+                log(&format!("sync: protocol error: {message}"));
+            }
+            SyncNotice::RemoteError { message, .. } => {
+                log(&format!("sync: the server reported: {message}"));
+            }
+            SyncNotice::CorruptChunk { key } => {
+                log(&format!(
+                    "sync: skipped unreadable stored chunk {}",
+                    key.joined()
+                ));
+            }
+            SyncNotice::DocSaved { .. }
+            | SyncNotice::DocAcked { .. }
+            | SyncNotice::DocUnavailable { .. } => {}
+        }
+    }
+
+    /// Opens a connection if the dialer says it is time and the browser has a network.
+    fn drive(&mut self, me: SyncLoop) {
+        let now = now();
+        if self.socket.is_some() || !online() || !self.dialer.should_dial(Timestamp(now)) {
+            return;
+        }
+        let conn = ConnId(self.next_conn);
+        self.next_conn += 1;
+        self.dialer.connecting();
+        match Socket::open(&self.url, move |event| me.on_socket(conn, event)) {
+            Ok(socket) => {
+                self.socket = Some((conn, socket));
+                self.watch_timer = Some(Timeout::new(CONNECT_TIMEOUT_MS, move || {
+                    me.run(|d, me| {
+                        d.watch_timer = None;
+                        if d.ready != Some(conn) {
+                            d.lose(me, conn);
+                        }
+                    })
+                }));
+            }
+            Err(e) => {
+                log(&format!("sync: cannot open {}: {e}", self.url));
+                self.dialer.disconnected(Timestamp(now));
+            }
+        }
+    }
+
+    /// A local edit happened: if not connected, try soon (debounced, so a burst
+    /// of keystrokes makes one attempt); if connected, watch for a dead link.
+    fn after_edit(&mut self, me: SyncLoop) {
+        if self.ready.is_none() {
+            self.nudge_timer = Some(Timeout::new(NUDGE_MS, move || {
+                me.run(|d, me| {
+                    d.nudge_timer = None;
+                    d.dialer.retry_now(Timestamp(now()));
+                    d.drive(me);
+                })
+            }));
+        } else if self.watch_timer.is_none()
+            && let Some(conn) = self.ready
+        {
+            self.watch_stall(me, conn);
+        }
+    }
+
+    fn watch_stall(&mut self, me: SyncLoop, conn: ConnId) {
+        self.watch_timer = Some(Timeout::new(STALL_MS as u32, move || {
+            me.run(|d, me| {
+                d.watch_timer = None;
+                if d.ready != Some(conn) || d.snapshot().pending() == 0 {
+                    return;
+                }
+                let sending = d.socket.as_ref().is_some_and(|(_, s)| s.buffered() > 0);
+                if sending || now() - d.last_rx < STALL_MS {
+                    d.watch_stall(me, conn);
+                } else {
+                    log("sync: no answer from the server; reconnecting");
+                    d.lose(me, conn);
+                }
+            })
+        }));
+    }
+
+    /// The connection is gone: tell the engine and back off.
+    fn lose(&mut self, me: SyncLoop, conn: ConnId) {
+        if self.drop_connection(conn) {
+            self.feed(me, SyncEvent::disconnected(conn));
+        }
+    }
+
+    /// Forgets the socket if it is `conn`; true if it was.
+    fn drop_connection(&mut self, conn: ConnId) -> bool {
+        if self.socket.as_ref().map(|(c, _)| *c) != Some(conn) {
+            return false;
+        }
+        self.socket = None;
+        self.ready = None;
+        self.watch_timer = None;
+        self.dialer.disconnected(Timestamp(now()));
+        true
+    }
+
+    /// Arms the one dial timer for the dialer's next deadline (none while
+    /// offline: the `online` event calls back instead).
+    fn arm(&mut self, me: SyncLoop) {
+        let now = now();
+        let want = if self.socket.is_none() && online() {
+            self.dialer.next_deadline().map(|t| t.0.max(now))
+        } else {
+            None
+        };
+        if want == self.armed_for && (want.is_none() || self.dial_timer.is_some()) {
+            return;
+        }
+        self.armed_for = want;
+        self.dial_timer = want.map(|at| {
+            let wait = u32::try_from(at - now).unwrap_or(u32::MAX);
+            Timeout::new(wait, move || {
+                me.run(|d, me| {
+                    d.dial_timer = None;
+                    d.armed_for = None;
+                    d.drive(me);
+                })
+            })
+        });
+    }
+
+    /// Records, and persists, the heads the server now holds of each document.
+    fn record_acks(&mut self) {
+        if let Some(conn) = self.ready {
+            let now = now();
+            for id in self.sync.loaded_docs() {
+                let heads = match self.sync.doc_mut(&id) {
+                    Some(doc) => heads_text(&doc.get_heads()),
+                    None => continue,
+                };
+                if heads.is_empty() || self.acks.get(&id).is_some_and(|a| a.heads == heads) {
+                    continue;
+                }
+                if self.sync.is_acked(&id, conn) {
+                    let acked = Acked { heads, at: now };
+                    // If the browser refuses, the ack still shows until reload.
+                    if let Err(e) = local_store::set_json(&acked_key(&id), &acked) {
+                        log(&format!("sync: cannot store the ack of {id}: {e}"));
+                    }
+                    self.acks.insert(id, acked);
+                }
+            }
+        }
+        if self.storage_error.is_some() {
+            let ids = self.sync.loaded_docs();
+            if ids.iter().all(|id| self.sync.is_saved(id)) {
+                self.storage_error = None;
+            }
+        }
+    }
+
+    fn snapshot(&mut self) -> SyncSnapshot {
+        let link = if !online() {
+            Link::Offline
+        } else if self.ready.is_some() {
+            Link::Connected
+        } else if self.dialer.state() == DialState::Connecting {
+            Link::Connecting
+        } else {
+            Link::Waiting
+        };
+        let mut docs = BTreeMap::new();
+        for id in self.sync.loaded_docs() {
+            let Some(doc) = self.sync.doc_mut(&id) else {
+                continue;
+            };
+            let heads = heads_text(&doc.get_heads());
+            let acked = self.acks.get(&id);
+            docs.insert(
+                id,
+                DocStatus {
+                    rev: self.revs.get(&id).copied().unwrap_or(0),
+                    empty: heads.is_empty(),
+                    on_server: !heads.is_empty() && acked.is_some_and(|a| a.heads == heads),
+                    acked_at: acked.map(|a| a.at),
+                },
+            );
+        }
+        SyncSnapshot {
+            link,
+            connections: self.connections,
+            docs,
+            storage_error: self.storage_error.clone(),
+        }
+    }
+}
+
+fn heads_text(heads: &[automerge::ChangeHash]) -> Vec<String> {
+    let mut out: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    out.sort();
+    out
+}
+
+/// `ws://host/sync` or `wss://host/sync`, same origin as the page.
+fn sync_url() -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let protocol = location.as_ref().and_then(|l| l.protocol().ok());
+    let host = location.and_then(|l| l.host().ok()).unwrap_or_default();
+    let scheme = if protocol.as_deref() == Some("https:") {
+        "wss:"
+    } else {
+        "ws:"
+    };
+    format!("{scheme}//{host}/sync")
+}
+
+/// The browser's own idea of connectivity; `false` is reliable, `true` is a hope.
+fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Milliseconds since the epoch, from the browser's clock.
+pub fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn log(message: &str) {
+    web_sys::console::warn_1(&message.into());
+}
