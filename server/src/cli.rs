@@ -104,6 +104,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let catalog = catalog::Catalog::load(&pool, templates)
         .await
         .map_err(|e| e.to_string())?;
+    let repaired = crate::store::repair_projection(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if repaired > 0 {
+        tracing::info!("projected {repaired} reports stored before the last stop");
+    }
     let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
     let hub = hub::Hub::start(pool.clone(), storage_id, args.max_message_bytes);
     let addr = SocketAddr::new(args.host, args.port);

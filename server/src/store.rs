@@ -134,3 +134,31 @@ where
     .await?;
     Ok(())
 }
+
+/// Projects reports that are stored but have no projection row — the server
+/// can be killed between writing a document and projecting it.
+pub async fn repair_projection(pool: &SqlitePool) -> Result<usize, sqlx::Error> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT doc_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut repaired = 0;
+    for (id,) in ids {
+        let Ok(id) = id.parse::<DocumentId>() else {
+            continue;
+        };
+        let Some(mut doc) = load_doc(pool, &id).await? else {
+            continue;
+        };
+        let Ok(view) = ReportView::read(doc.document()) else {
+            continue;
+        };
+        if shared::ReportKey::new(&view.template, &view.unit, &view.period).document_id() != id {
+            continue;
+        }
+        upsert_projection(pool, &id, &view, crate::db::now_ms()).await?;
+        repaired += 1;
+    }
+    Ok(repaired)
+}

@@ -63,7 +63,7 @@ async fn garbage_gets_an_error_changes_nothing_and_others_keep_syncing() {
 
     let victim = ReportKey::new("bao-ve-tre-em", "ba-nam", "2024-H1").document_id();
     let target = || PeerId::new("anything");
-    let cases: Vec<(&str, Vec<Message>)> = vec![
+    let mut cases: Vec<(&str, Vec<Message>)> = vec![
         (
             "not CBOR",
             vec![Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into())],
@@ -129,6 +129,11 @@ async fn garbage_gets_an_error_changes_nothing_and_others_keep_syncing() {
             ],
         ),
     ];
+    // 9 MB: over the server's 8 MB message limit.
+    cases.push((
+        "oversized frame",
+        vec![join(), Message::Binary(vec![0u8; 9 * 1024 * 1024].into())],
+    ));
     for (name, frames) in cases {
         let (error, closed) = send_bad(&server, frames).await;
         assert!(error.is_some(), "{name}: the server sent an error message");
