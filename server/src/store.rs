@@ -49,30 +49,12 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
             ))
         }
         StorageAction::Put { key, data } => {
-            sqlx::query(
-                "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(key.joined())
-            .bind(doc_of(&key)?)
-            .bind(data)
-            .bind(now)
-            .execute(pool)
-            .await?;
+            insert_chunk(pool, &key, data, now).await?;
             Ok(StorageOutcome::Done)
         }
         StorageAction::Compact { key, data, delete } => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(key.joined())
-            .bind(doc_of(&key)?)
-            .bind(data)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_chunk(&mut *tx, &key, data, now).await?;
             for k in delete.iter().filter(|k| **k != key) {
                 sqlx::query("DELETE FROM chunks WHERE key = ?")
                     .bind(k.joined())
@@ -83,6 +65,29 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
             Ok(StorageOutcome::Done)
         }
     }
+}
+
+/// Chunk keys are content hashes: writing the same key twice is a no-op.
+async fn insert_chunk<'e, E>(
+    exec: E,
+    key: &StorageKey,
+    data: Vec<u8>,
+    now: i64,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key.joined())
+    .bind(doc_of(key)?)
+    .bind(data)
+    .bind(now)
+    .execute(exec)
+    .await?;
+    Ok(())
 }
 
 /// Reads a stored document, or `None` if the server has none.

@@ -542,17 +542,8 @@ impl Synchronizer {
         }
         out.notices.push(SyncNotice::PeerReady { conn, peer });
         if self.config.announce {
-            let ids: Vec<DocumentId> = self
-                .docs
-                .iter()
-                .filter(|(_, d)| d.phase == Phase::Ready)
-                .map(|(id, _)| *id)
-                .collect();
-            for id in ids {
-                if let Some(d) = self.docs.get_mut(&id) {
-                    d.peers.entry(conn).or_default();
-                }
-                self.sync_doc(id, out);
+            for id in self.loaded_docs() {
+                self.announce(id, out);
             }
         }
     }
@@ -888,14 +879,7 @@ impl Synchronizer {
     fn sync_doc(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
         let peer_id = self.config.peer_id.clone();
         let durable = self.config.durable_acks;
-        let targets: BTreeMap<ConnId, PeerId> = self
-            .conns
-            .iter()
-            .filter_map(|(c, s)| match &s.handshake {
-                Handshake::Ready(p) if !s.closing => Some((*c, p.clone())),
-                _ => None,
-            })
-            .collect();
+        let targets: BTreeMap<ConnId, PeerId> = self.ready_peers().into_iter().collect();
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
         };
