@@ -98,7 +98,10 @@ async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
     let status: String = world
         .eval("document.querySelector('[data-testid=sync-status]').innerText")
         .await;
-    assert!(status.contains("Đã lên máy chủ lúc"), "global status: {status}");
+    assert!(
+        status.contains("Đã lên máy chủ lúc"),
+        "global status: {status}"
+    );
 
     world.close().await;
     server.stop().await;
