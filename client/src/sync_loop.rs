@@ -44,9 +44,10 @@ const RETRY_MAX_MS: i64 = 15_000;
 const NUDGE_MS: u32 = 400;
 /// A connection that has not completed the handshake by then is given up.
 const CONNECT_TIMEOUT_MS: u32 = 20_000;
-/// Connected, work pending, nothing heard and nothing left to send for this
-/// long: the link is dead without the browser noticing; reconnect.
-const STALL_MS: i64 = 30_000;
+/// Connected, changes not acknowledged, nothing heard and nothing left to send
+/// for this long: the link is dead without the browser noticing, or the sync of
+/// a document has stalled; reconnect (a new handshake restarts every sync).
+const STALL_MS: i64 = 10_000;
 /// Retry of writes the browser refused (quota).
 const STORAGE_RETRY_MS: u32 = 10_000;
 
@@ -511,8 +512,10 @@ impl Driver {
         }
     }
 
+    /// Checks again when the silence since the last frame would reach [`STALL_MS`].
     fn watch_stall(&mut self, me: SyncLoop, conn: ConnId) {
-        self.watch_timer = Some(Timeout::new(STALL_MS as u32, move || {
+        let due = (STALL_MS - (now() - self.last_rx)).clamp(1_000, STALL_MS);
+        self.watch_timer = Some(Timeout::new(due as u32, move || {
             me.run(|d, me| {
                 d.watch_timer = None;
                 if d.ready != Some(conn) || d.snapshot().pending() == 0 {

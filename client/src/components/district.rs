@@ -226,14 +226,21 @@ fn FigureList(dir: Arc<Directory>, template: Arc<Template>, figures: Figures) ->
     move || {
         let lang = lang.get();
         let noun = unit_noun(lang, &template.filled_by);
-        let head = view! {
-            <div class="figure">
-                <span class="figure-label">{T::ReportingUnits.get(lang)}</span>
-                <span class="figure-value">
-                    {format!("{} {noun}", number(figures.reporting_units as f64))}
-                </span>
-            </div>
-        };
+        // The number of reporting units, unless the template has it as a figure.
+        let has_units_figure = template
+            .figures
+            .iter()
+            .any(|f| matches!(f.kind, shared::template::FigureKind::Units));
+        let head = (!has_units_figure).then(|| {
+            view! {
+                <div class="figure">
+                    <span class="figure-label">{T::ReportingUnits.get(lang)}</span>
+                    <span class="figure-value">
+                        {format!("{} {noun}", number(figures.reporting_units as f64))}
+                    </span>
+                </div>
+            }
+        });
         let rows = template
             .all_figures()
             .into_iter()
