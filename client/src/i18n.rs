@@ -179,8 +179,8 @@ impl T {
             ),
             T::Submitted => ("Đã nộp báo cáo.", "Report submitted."),
             T::SubmittedHint => (
-                "Báo cáo đã lưu trên máy này và sẽ tự gửi lên máy chủ khi có mạng.",
-                "The report is saved on this phone and goes to the server by itself when there is a network.",
+                "Báo cáo đã lưu trên máy này và tự gửi lên máy chủ khi có mạng (xem trạng thái ở đầu trang).",
+                "The report is saved on this phone and goes to the server by itself whenever there is a network (see the status at the top).",
             ),
             T::AddRecord => ("+ Thêm dòng", "+ Add a row"),
             T::RemoveRecord => ("Xoá dòng", "Remove row"),
