@@ -45,9 +45,9 @@ const NUDGE_MS: u32 = 400;
 /// A connection that has not completed the handshake by then is given up.
 const CONNECT_TIMEOUT_MS: u32 = 20_000;
 /// Connected, changes not acknowledged, nothing heard and nothing left to send
-/// for this long: the link is dead without the browser noticing, or the sync of
-/// a document has stalled; reconnect (a new handshake restarts every sync).
-const STALL_MS: i64 = 10_000;
+/// for this long: the link is dead without the browser noticing (a half-open
+/// TCP connection on a mobile network); reconnect.
+const STALL_MS: i64 = 30_000;
 /// Retry of writes the browser refused (quota).
 const STORAGE_RETRY_MS: u32 = 10_000;
 

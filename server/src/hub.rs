@@ -34,8 +34,12 @@ enum HubMsg {
     Frame(ConnId, Vec<u8>),
     Disconnect(ConnId),
     Storage(StorageResult),
+    Tick,
     Shutdown(oneshot::Sender<()>),
 }
+
+/// How often the engine gets a tick (it retries failed writes then).
+const TICK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A handle to the hub task.
 #[derive(Clone)]
@@ -65,6 +69,17 @@ impl Hub {
             shutdown: None,
         };
         tokio::spawn(task.run(rx));
+        let ticker = tx.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                if ticker.send(HubMsg::Tick).is_err() {
+                    return;
+                }
+            }
+        });
         Hub {
             tx,
             next_conn: Arc::new(AtomicU64::new(1)),
@@ -131,6 +146,7 @@ impl HubTask {
                     self.in_flight -= 1;
                     self.sync.handle(now(), SyncEvent::storage_done(result))
                 }
+                HubMsg::Tick => self.sync.handle(now(), SyncEvent::tick()),
                 HubMsg::Shutdown(done) => {
                     self.shutdown = Some(done);
                     SyncResults::default()

@@ -3,7 +3,7 @@
 use super::ConnId;
 use super::storage::StorageKey;
 use automerge::{AutoCommit, ChangeHash};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -28,7 +28,7 @@ pub(super) struct DocState {
     pub(super) doc: AutoCommit,
     pub(super) peers: BTreeMap<ConnId, PeerDoc>,
     /// Messages that arrived while loading.
-    pub(super) queued: Vec<(ConnId, automerge::sync::Message, bool)>,
+    pub(super) queued: VecDeque<(ConnId, automerge::sync::Message, bool)>,
     /// A document the application inserted while this one was loading.
     pub(super) pending_insert: Option<AutoCommit>,
     /// Heads known to be in storage.
@@ -46,7 +46,7 @@ impl DocState {
             phase: Phase::Loading,
             doc: AutoCommit::new(),
             peers: BTreeMap::new(),
-            queued: Vec::new(),
+            queued: VecDeque::new(),
             pending_insert: None,
             saved_heads: Vec::new(),
             saving: None,

@@ -556,6 +556,7 @@ impl Synchronizer {
         is_request: bool,
         out: &mut SyncResults,
     ) {
+        let durable = self.config.durable_acks;
         let message = match automerge::sync::Message::decode(&data) {
             Ok(m) => m,
             Err(e) => {
@@ -569,11 +570,17 @@ impl Synchronizer {
         match self.docs.get_mut(&doc_id) {
             None => {
                 let mut d = DocState::loading();
-                d.queued.push((conn, message, is_request));
+                d.queued.push_back((conn, message, is_request));
                 self.docs.insert(doc_id, d);
                 self.load(doc_id, out);
             }
-            Some(d) if d.phase == Phase::Loading => d.queued.push((conn, message, is_request)),
+            // While loading, and (with durable acks) while a write is under
+            // way, messages wait: each is answered only after what the one
+            // before it brought is stored, so every reply names durable heads
+            // and Automerge's view of what the peer has heard stays true.
+            Some(d) if d.phase == Phase::Loading || (durable && d.saving.is_some()) => {
+                d.queued.push_back((conn, message, is_request))
+            }
             Some(_) => self.apply_message(conn, doc_id, message, is_request, out),
         }
     }
@@ -793,6 +800,7 @@ impl Synchronizer {
                 }
                 self.sync_doc(doc_id, out);
                 self.check_acks(doc_id, out);
+                self.drain_queued(doc_id, out);
                 self.maybe_compact(doc_id, out);
             }
             (TaskPurpose::Save { .. }, outcome) => {
@@ -864,13 +872,28 @@ impl Synchronizer {
         d.doc = doc;
         d.phase = Phase::Ready;
         out.notices.push(SyncNotice::DocLoaded { doc: doc_id });
-        let queued: Vec<_> = d.queued.drain(..).collect();
-        for (conn, message, is_request) in queued {
-            self.apply_message(conn, doc_id, message, is_request, out);
-        }
+        self.drain_queued(doc_id, out);
         self.save_if_needed(doc_id, out);
         if self.config.announce {
             self.announce(doc_id, out);
+        }
+    }
+
+    /// Applies waiting messages in arrival order, stopping whenever one starts
+    /// a write that must finish first (durable acks).
+    fn drain_queued(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        let durable = self.config.durable_acks;
+        loop {
+            let Some(d) = self.docs.get_mut(&doc_id) else {
+                return;
+            };
+            if d.phase != Phase::Ready || (durable && d.saving.is_some()) {
+                return;
+            }
+            let Some((conn, message, is_request)) = d.queued.pop_front() else {
+                return;
+            };
+            self.apply_message(conn, doc_id, message, is_request, out);
         }
     }
 
