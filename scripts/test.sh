@@ -26,5 +26,10 @@ cargo clippy -p baocao-client --target wasm32-unknown-unknown -- -D warnings
 step "the shared core compiles for wasm32 and imports nothing from the host"
 cargo test -p baocao-shared --target wasm32-unknown-unknown --no-run
 
-step "tests"
+step "client tests (native, then in headless Chromium with wasm-bindgen-test)"
+cargo test -p baocao-client --lib
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test -p baocao-client --target wasm32-unknown-unknown --test web
+
+step "tests: shared core, server, end to end (real server process, native clients, headless Chromium)"
 cargo test -p baocao-shared -p baocao-server -p baocao-tests -- --test-threads 2
