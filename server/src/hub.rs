@@ -46,19 +46,18 @@ const TICK: std::time::Duration = std::time::Duration::from_secs(5);
 pub struct Hub {
     tx: mpsc::UnboundedSender<HubMsg>,
     next_conn: Arc<AtomicU64>,
+    peer_id: PeerId,
 }
 
 impl Hub {
     /// Starts the hub task.
     pub fn start(pool: SqlitePool, storage_id: String, max_message_bytes: usize) -> Hub {
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut config = SyncConfig::server(
-            PeerId::new(format!(
-                "baocao-server-{}",
-                &storage_id[..storage_id.len().min(8)]
-            )),
-            storage_id,
-        );
+        let peer_id = PeerId::new(format!(
+            "baocao-server-{}",
+            &storage_id[..storage_id.len().min(8)]
+        ));
+        let mut config = SyncConfig::server(peer_id.clone(), storage_id);
         config.max_message_bytes = max_message_bytes;
         let task = HubTask {
             sync: Synchronizer::new(config),
@@ -83,7 +82,13 @@ impl Hub {
         Hub {
             tx,
             next_conn: Arc::new(AtomicU64::new(1)),
+            peer_id,
         }
+    }
+
+    /// The peer id the server announces in the handshake.
+    pub fn peer_id(&self) -> &PeerId {
+        &self.peer_id
     }
 
     /// Registers a new connection; frames for it arrive on the returned receiver.

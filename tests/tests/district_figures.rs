@@ -114,3 +114,25 @@ async fn unknown_template_unit_or_period_is_a_clear_error() {
     let (status, _) = server.get_json("/api/figures?template=bao-ve-tre-em").await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn bootstrap_has_what_the_client_needs_offline() {
+    let server = TestServer::start().await;
+    let b = server.api_get("/api/bootstrap").await;
+    assert!(
+        b["server_peer_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("baocao-server-")
+    );
+    assert_eq!(b["org_units"].as_array().unwrap().len(), 1 + 1 + 19 + 93);
+    assert_eq!(b["templates"][0]["id"], "bao-ve-tre-em");
+    assert_eq!(b["rounds"][0]["period"], "2024-H1");
+    assert!(
+        b["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == "cb-ba-dinh" && u["role"] == "officer")
+    );
+}

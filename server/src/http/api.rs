@@ -41,7 +41,7 @@ struct Bootstrap<'a> {
 async fn bootstrap(State(s): State<AppState>) -> Json<serde_json::Value> {
     let c = &s.catalog;
     let b = Bootstrap {
-        server_peer_id: String::new(),
+        server_peer_id: s.hub.peer_id().to_string(),
         org_units: c.tree.units(),
         templates: c.templates.values().collect(),
         users: &c.users,
