@@ -3,25 +3,14 @@
 
 mod harness;
 
-use harness::{Network, template};
-use shared::sync::SyncEvent;
-use shared::{ReportDoc, ReportKey, Timestamp, Value};
+use harness::Network;
+use shared::{ReportKey, Value};
 
 fn edit(net: &mut Network, peer: usize, key: &ReportKey, officers: i64) {
-    let t = template();
-    let id = key.document_id();
-    if net.peers[peer].sync.doc_mut(&id).is_none() {
-        net.peers[peer]
-            .sync
-            .insert_doc(id, automerge::AutoCommit::new());
-    }
-    let now = Timestamp(net.now);
-    let doc = net.peers[peer].sync.doc_mut(&id).unwrap();
-    let mut r = ReportDoc::open(doc, key, &t, now).unwrap();
-    r.set_field("officers", Some(&Value::Int(officers)))
-        .unwrap();
-    r.commit();
-    net.event(peer, SyncEvent::changed(id));
+    harness::edit(net, peer, key, |r| {
+        r.set_field("officers", Some(&Value::Int(officers)))
+            .unwrap()
+    });
 }
 
 #[test]

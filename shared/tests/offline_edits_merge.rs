@@ -4,25 +4,9 @@
 mod harness;
 
 use automerge::{ROOT, ReadDoc};
-use harness::{Network, template};
+use harness::{Network, edit};
 use shared::sync::SyncEvent;
-use shared::{ReportDoc, ReportKey, ReportView, Timestamp, Value};
-
-fn edit(net: &mut Network, peer: usize, key: &ReportKey, f: impl FnOnce(&mut ReportDoc<'_>)) {
-    let t = template();
-    let id = key.document_id();
-    if net.peers[peer].sync.doc_mut(&id).is_none() {
-        net.peers[peer]
-            .sync
-            .insert_doc(id, automerge::AutoCommit::new());
-    }
-    let now = Timestamp(net.now);
-    let doc = net.peers[peer].sync.doc_mut(&id).unwrap();
-    let mut r = ReportDoc::open(doc, key, &t, now).unwrap();
-    f(&mut r);
-    r.commit();
-    net.event(peer, SyncEvent::changed(id));
-}
+use shared::{ReportKey, ReportView, Value};
 
 fn view(net: &mut Network, peer: usize, key: &ReportKey) -> ReportView {
     let doc = net.peers[peer].sync.doc_mut(&key.document_id()).unwrap();

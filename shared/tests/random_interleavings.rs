@@ -6,12 +6,10 @@
 mod harness;
 
 use automerge::AutoCommit;
-use shared::sync::storage::{
-    StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
-};
+use shared::sync::storage::{MemoryStore, StorageTask};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, Synchronizer};
 use shared::{PeerId, ReportDoc, ReportKey, Timestamp};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// xorshift64*: deterministic, dependency-free randomness for the schedule.
 struct Rng(u64);
@@ -27,7 +25,7 @@ impl Rng {
 
 struct Node {
     sync: Synchronizer,
-    store: BTreeMap<StorageKey, Vec<u8>>,
+    store: MemoryStore,
     held: Vec<StorageTask>,
     hold_storage: bool,
     out: VecDeque<Vec<u8>>,
@@ -37,7 +35,7 @@ impl Node {
     fn new(config: SyncConfig, hold_storage: bool) -> Node {
         Node {
             sync: Synchronizer::new(config),
-            store: BTreeMap::new(),
+            store: MemoryStore::default(),
             held: Vec::new(),
             hold_storage,
             out: VecDeque::new(),
@@ -45,30 +43,7 @@ impl Node {
     }
 
     fn perform(&mut self, task: StorageTask) -> SyncEvent {
-        let outcome = match task.action {
-            StorageAction::Load { prefix } => StorageOutcome::Loaded(
-                self.store
-                    .iter()
-                    .filter(|(k, _)| k.starts_with(&prefix))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-            StorageAction::Put { key, data } => {
-                self.store.insert(key, data);
-                StorageOutcome::Done
-            }
-            StorageAction::Compact { key, data, delete } => {
-                self.store.insert(key.clone(), data);
-                for k in delete.into_iter().filter(|k| *k != key) {
-                    self.store.remove(&k);
-                }
-                StorageOutcome::Done
-            }
-        };
-        SyncEvent::storage_done(StorageResult {
-            id: task.id,
-            outcome,
-        })
+        SyncEvent::storage_done(self.store.perform(task))
     }
 
     fn handle(&mut self, ev: SyncEvent) {

@@ -4,14 +4,12 @@
 
 use automerge::{AutoCommit, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
-use shared::sync::storage::{
-    StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
-};
+use shared::sync::storage::{MemoryStore, StorageTask};
 use shared::sync::{
     ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
 };
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -22,7 +20,7 @@ type Ws =
 pub struct NativeClient {
     name: String,
     sync: Synchronizer,
-    store: BTreeMap<StorageKey, Vec<u8>>,
+    store: MemoryStore,
     template: Template,
     ws: Option<(ConnId, Ws)>,
     next_conn: u64,
@@ -52,7 +50,7 @@ impl NativeClient {
                 PeerId::new(name),
                 Some(format!("{name}-storage")),
             )),
-            store: BTreeMap::new(),
+            store: MemoryStore::default(),
             template,
             ws: None,
             next_conn: 0,
@@ -274,32 +272,7 @@ impl NativeClient {
     }
 
     fn perform(&mut self, task: StorageTask) -> SyncResults {
-        let outcome = match task.action {
-            StorageAction::Load { prefix } => StorageOutcome::Loaded(
-                self.store
-                    .iter()
-                    .filter(|(k, _)| k.starts_with(&prefix))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-            StorageAction::Put { key, data } => {
-                self.store.insert(key, data);
-                StorageOutcome::Done
-            }
-            StorageAction::Compact { key, data, delete } => {
-                self.store.insert(key.clone(), data);
-                for k in delete.into_iter().filter(|k| *k != key) {
-                    self.store.remove(&k);
-                }
-                StorageOutcome::Done
-            }
-        };
-        self.sync.handle(
-            now(),
-            SyncEvent::storage_done(StorageResult {
-                id: task.id,
-                outcome,
-            }),
-        )
+        let result = self.store.perform(task);
+        self.sync.handle(now(), SyncEvent::storage_done(result))
     }
 }

@@ -602,17 +602,13 @@ impl Synchronizer {
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
         };
-        let was_empty = d.is_empty();
-        if was_empty && !accept_new && !is_request {
-            out.outgoing.push((
-                conn,
-                WireMessage::DocUnavailable {
-                    sender_id: peer_id,
-                    target_id: remote,
-                    document_id: doc_id,
-                }
-                .encode(),
-            ));
+        let unavailable = WireMessage::DocUnavailable {
+            sender_id: peer_id,
+            target_id: remote,
+            document_id: doc_id,
+        };
+        if d.is_empty() && !accept_new && !is_request {
+            out.outgoing.push((conn, unavailable.encode()));
             return;
         }
         let before = d.doc.get_heads();
@@ -631,15 +627,7 @@ impl Synchronizer {
         if is_request && d.is_empty() {
             // Neither side has it: say so (and keep the peer registered, so it
             // hears about the document if someone uploads it later).
-            out.outgoing.push((
-                conn,
-                WireMessage::DocUnavailable {
-                    sender_id: peer_id,
-                    target_id: remote,
-                    document_id: doc_id,
-                }
-                .encode(),
-            ));
+            out.outgoing.push((conn, unavailable.encode()));
             return;
         }
         self.save_if_needed(doc_id, out);

@@ -4,6 +4,7 @@
 use crate::protocol::ids::DocumentId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// A storage key: path segments without `/`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -122,4 +123,42 @@ pub struct StorageResult {
     pub id: TaskId,
     /// What happened.
     pub outcome: StorageOutcome,
+}
+
+/// Storage held in memory: the reference semantics every adapter must match,
+/// and the store of simulated peers in tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStore {
+    /// The stored values.
+    pub data: BTreeMap<StorageKey, Vec<u8>>,
+}
+
+impl MemoryStore {
+    /// Performs a task at once.
+    pub fn perform(&mut self, task: StorageTask) -> StorageResult {
+        let outcome = match task.action {
+            StorageAction::Load { prefix } => StorageOutcome::Loaded(
+                self.data
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            StorageAction::Put { key, data } => {
+                self.data.insert(key, data);
+                StorageOutcome::Done
+            }
+            StorageAction::Compact { key, data, delete } => {
+                self.data.insert(key.clone(), data);
+                for k in delete.into_iter().filter(|k| *k != key) {
+                    self.data.remove(&k);
+                }
+                StorageOutcome::Done
+            }
+        };
+        StorageResult {
+            id: task.id,
+            outcome,
+        }
+    }
 }

@@ -3,17 +3,15 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use shared::sync::storage::{
-    StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
-};
+use shared::sync::storage::{MemoryStore, StorageTask};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
 use shared::{DocumentId, PeerId, Timestamp};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 pub struct Peer {
     pub name: String,
     pub sync: Synchronizer,
-    pub store: BTreeMap<StorageKey, Vec<u8>>,
+    pub store: MemoryStore,
     pub notices: Vec<SyncNotice>,
     /// Storage tasks not yet performed (when `manual_storage` is set).
     pub held_tasks: Vec<StorageTask>,
@@ -50,7 +48,7 @@ impl Network {
         self.peers.push(Peer {
             name: name.into(),
             sync: Synchronizer::new(config),
-            store: BTreeMap::new(),
+            store: MemoryStore::default(),
             notices: Vec::new(),
             held_tasks: Vec::new(),
             manual_storage: false,
@@ -161,36 +159,8 @@ impl Network {
     }
 
     pub fn perform(&mut self, peer: usize, task: StorageTask) {
-        let store = &mut self.peers[peer].store;
-        let outcome = match task.action {
-            StorageAction::Load { prefix } => StorageOutcome::Loaded(
-                store
-                    .iter()
-                    .filter(|(k, _)| k.starts_with(&prefix))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-            StorageAction::Put { key, data } => {
-                store.insert(key, data);
-                StorageOutcome::Done
-            }
-            StorageAction::Compact { key, data, delete } => {
-                store.insert(key.clone(), data);
-                for k in delete {
-                    if k != key {
-                        store.remove(&k);
-                    }
-                }
-                StorageOutcome::Done
-            }
-        };
-        self.event(
-            peer,
-            SyncEvent::storage_done(StorageResult {
-                id: task.id,
-                outcome,
-            }),
-        );
+        let result = self.peers[peer].store.perform(task);
+        self.event(peer, SyncEvent::storage_done(result));
     }
 
     /// Performs every held storage task of `peer`.
@@ -244,4 +214,27 @@ impl Network {
 
 pub fn template() -> shared::Template {
     shared::Template::from_toml(include_str!("../../../templates/bao-ve-tre-em.toml")).unwrap()
+}
+
+/// Edits a report on `peer` as one change (creating it if needed) and tells
+/// the engine.
+pub fn edit(
+    net: &mut Network,
+    peer: usize,
+    key: &shared::ReportKey,
+    f: impl FnOnce(&mut shared::ReportDoc<'_>),
+) {
+    let t = template();
+    let id = key.document_id();
+    if net.peers[peer].sync.doc_mut(&id).is_none() {
+        net.peers[peer]
+            .sync
+            .insert_doc(id, automerge::AutoCommit::new());
+    }
+    let now = Timestamp(net.now);
+    let doc = net.peers[peer].sync.doc_mut(&id).unwrap();
+    let mut r = shared::ReportDoc::open(doc, key, &t, now).unwrap();
+    f(&mut r);
+    r.commit();
+    net.event(peer, SyncEvent::changed(id));
 }
