@@ -102,7 +102,7 @@ fn run(action: &StorageAction) -> Result<StorageOutcome, String> {
             storage
                 .set_item(&doc_key(key), &BASE64.encode(data))
                 .map_err(js_error)?;
-            for old in delete {
+            for old in delete.iter().filter(|old| *old != key) {
                 storage.remove_item(&doc_key(old)).map_err(js_error)?;
             }
             Ok(StorageOutcome::Done)

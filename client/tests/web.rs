@@ -181,3 +181,15 @@ fn acknowledged_heads_read_as_on_the_server_after_a_reload() {
         SyncState::Local
     );
 }
+
+#[wasm_bindgen_test]
+fn local_storage_answers_the_storage_conformance_suite() {
+    clear_app_storage();
+    for (task, expect) in shared::sync::storage::conformance::steps() {
+        let id = task.id;
+        let r = local_store::perform(&task);
+        assert_eq!(r.id, id);
+        assert!(expect.matches(&r.outcome), "step {id:?}: {:?}", r.outcome);
+    }
+    clear_app_storage();
+}

@@ -162,3 +162,126 @@ impl MemoryStore {
         }
     }
 }
+
+/// A storage adapter's conformance suite, as data: tasks to perform in order
+/// and what each must answer. Every adapter (memory, SQLite, the browser's
+/// local storage) runs it, so they all mean the same thing by each task.
+pub mod conformance {
+    use super::*;
+
+    /// What a step's answer must be.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Expect {
+        /// `Done`.
+        Done,
+        /// `Loaded` with exactly these pairs (in any order).
+        Loaded(Vec<(StorageKey, Vec<u8>)>),
+    }
+
+    impl Expect {
+        /// Whether `outcome` is what this step expects.
+        pub fn matches(&self, outcome: &StorageOutcome) -> bool {
+            match (self, outcome) {
+                (Expect::Done, StorageOutcome::Done) => true,
+                (Expect::Loaded(want), StorageOutcome::Loaded(got)) => {
+                    let mut a = want.clone();
+                    let mut b = got.clone();
+                    a.sort();
+                    b.sort();
+                    a == b
+                }
+                _ => false,
+            }
+        }
+    }
+
+    /// The steps, numbered by task id.
+    pub fn steps() -> Vec<(StorageTask, Expect)> {
+        let a = DocumentId::from_bytes([0xa; 16]);
+        let b = DocumentId::from_bytes([0xb; 16]);
+        let inc =
+            |d: &DocumentId, bytes: &[u8]| StorageKey::chunk(d, ChunkKind::Incremental, bytes);
+        let snap = |d: &DocumentId, bytes: &[u8]| StorageKey::chunk(d, ChunkKind::Snapshot, bytes);
+        let (a1, a2, a3, b1) = (
+            inc(&a, b"a1"),
+            inc(&a, b"a2"),
+            snap(&a, b"a-snap"),
+            inc(&b, b"b1"),
+        );
+        let put = |k: &StorageKey, v: &[u8]| StorageAction::Put {
+            key: k.clone(),
+            data: v.to_vec(),
+        };
+        let load = |d: &DocumentId| StorageAction::Load {
+            prefix: StorageKey::doc_prefix(d),
+        };
+        let actions = vec![
+            (load(&a), Expect::Loaded(vec![])),
+            (put(&a1, b"a1"), Expect::Done),
+            (put(&a2, b"a2"), Expect::Done),
+            (put(&b1, b"b1"), Expect::Done),
+            // Writing the same content-addressed key again is harmless.
+            (put(&a1, b"a1"), Expect::Done),
+            (
+                load(&a),
+                Expect::Loaded(vec![
+                    (a1.clone(), b"a1".to_vec()),
+                    (a2.clone(), b"a2".to_vec()),
+                ]),
+            ),
+            (
+                StorageAction::Compact {
+                    key: a3.clone(),
+                    data: b"a-snap".to_vec(),
+                    delete: vec![a1.clone(), a2.clone()],
+                },
+                Expect::Done,
+            ),
+            (
+                load(&a),
+                Expect::Loaded(vec![(a3.clone(), b"a-snap".to_vec())]),
+            ),
+            // Other documents are untouched.
+            (load(&b), Expect::Loaded(vec![(b1, b"b1".to_vec())])),
+            // A compaction that lists its own key among the deleted keeps it.
+            (
+                StorageAction::Compact {
+                    key: a3.clone(),
+                    data: b"a-snap".to_vec(),
+                    delete: vec![a3.clone()],
+                },
+                Expect::Done,
+            ),
+            (load(&a), Expect::Loaded(vec![(a3, b"a-snap".to_vec())])),
+        ];
+        actions
+            .into_iter()
+            .enumerate()
+            .map(|(i, (action, expect))| {
+                (
+                    StorageTask {
+                        id: TaskId(i as u64 + 1),
+                        action,
+                    },
+                    expect,
+                )
+            })
+            .collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn memory_store_conforms() {
+            let mut store = MemoryStore::default();
+            for (task, expect) in steps() {
+                let id = task.id;
+                let r = store.perform(task);
+                assert_eq!(r.id, id);
+                assert!(expect.matches(&r.outcome), "step {id:?}: {:?}", r.outcome);
+            }
+        }
+    }
+}
