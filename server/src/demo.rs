@@ -3,8 +3,9 @@
 //! are the figures of the seed report.
 
 use shared::dataset::{ReportsFile, UsersFile};
+use shared::report::ReportMeta;
 use shared::sync::storage::{ChunkKind, StorageKey};
-use shared::{OrgTree, ReportView, Template, Timestamp};
+use shared::{OrgTree, Template, Timestamp};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
@@ -82,7 +83,7 @@ pub async fn load_if_first_start(
             .map_err(|e| format!("demo report {}: {e}", seed.unit))?;
         let id = seed.key().document_id();
         let bytes = doc.save();
-        let view = ReportView::read(doc.document()).map_err(|e| e.to_string())?;
+        let meta = ReportMeta::read(doc.document()).map_err(|e| e.to_string())?;
         let key = StorageKey::chunk(&id, ChunkKind::Snapshot, &bytes);
         sqlx::query("INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?)")
             .bind(key.joined())
@@ -92,7 +93,7 @@ pub async fn load_if_first_start(
             .execute(&mut *tx)
             .await
             .map_err(|e| e.to_string())?;
-        crate::store::upsert_projection(&mut *tx, &id, &view, now)
+        crate::store::upsert_projection(&mut *tx, &id, &meta, now)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -6,11 +6,12 @@
 //! concurrently; their completions come back as events), closes, and
 //! notices (a saved report refreshes its row in the `documents` projection).
 
+use shared::report::ReportMeta;
 use shared::sync::storage::StorageResult;
 use shared::sync::{
     ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
 };
-use shared::{PeerId, ReportKey, ReportView, Timestamp};
+use shared::{PeerId, Timestamp};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -219,17 +220,17 @@ impl HubTask {
         let Some(d) = self.sync.doc_mut(&doc) else {
             return;
         };
-        let Ok(view) = ReportView::read(d.document()) else {
+        let Ok(meta) = ReportMeta::read(d.document()) else {
             return;
         };
-        if ReportKey::new(&view.template, &view.unit, &view.period).document_id() != doc {
+        if meta.key.document_id() != doc {
             tracing::warn!(%doc, "document claims an identity that does not match its id");
             return;
         }
         let pool = self.pool.clone();
         tokio::spawn(async move {
             if let Err(e) =
-                crate::store::upsert_projection(&pool, &doc, &view, crate::db::now_ms()).await
+                crate::store::upsert_projection(&pool, &doc, &meta, crate::db::now_ms()).await
             {
                 tracing::error!(%doc, "cannot update projection: {e}");
             }

@@ -2,10 +2,11 @@
 //! back for the REST API.
 
 use automerge::AutoCommit;
+use shared::DocumentId;
+use shared::report::ReportMeta;
 use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
-use shared::{DocumentId, ReportView};
 use sqlx::{Sqlite, SqlitePool};
 
 /// Performs one storage task. Each write is one transaction, committed
@@ -117,7 +118,7 @@ pub async fn load_doc(
 pub async fn upsert_projection<'e, E>(
     exec: E,
     id: &DocumentId,
-    view: &ReportView,
+    meta: &ReportMeta,
     updated_at: i64,
 ) -> Result<(), sqlx::Error>
 where
@@ -130,10 +131,10 @@ where
          WHERE excluded.updated_at >= documents.updated_at",
     )
     .bind(id.to_string())
-    .bind(&view.template)
-    .bind(&view.unit)
-    .bind(&view.period)
-    .bind(&view.status)
+    .bind(&meta.key.template)
+    .bind(&meta.key.unit)
+    .bind(&meta.key.period)
+    .bind(&meta.status)
     .bind(updated_at)
     .execute(exec)
     .await?;
@@ -156,13 +157,13 @@ pub async fn repair_projection(pool: &SqlitePool) -> Result<usize, sqlx::Error> 
         let Some(mut doc) = load_doc(pool, &id).await? else {
             continue;
         };
-        let Ok(view) = ReportView::read(doc.document()) else {
+        let Ok(meta) = ReportMeta::read(doc.document()) else {
             continue;
         };
-        if shared::ReportKey::new(&view.template, &view.unit, &view.period).document_id() != id {
+        if meta.key.document_id() != id {
             continue;
         }
-        upsert_projection(pool, &id, &view, crate::db::now_ms()).await?;
+        upsert_projection(pool, &id, &meta, crate::db::now_ms()).await?;
         repaired += 1;
     }
     Ok(repaired)

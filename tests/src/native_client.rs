@@ -103,11 +103,6 @@ impl NativeClient {
             .unwrap_or_default()
     }
 
-    /// The whole saved document.
-    pub fn save(&mut self, id: &DocumentId) -> Vec<u8> {
-        self.sync.doc_mut(id).map(|d| d.save()).unwrap_or_default()
-    }
-
     /// Opens the WebSocket and starts the handshake.
     pub async fn connect(&mut self, url: &str) -> Result<(), String> {
         let (ws, _) = tokio_tungstenite::connect_async(url)

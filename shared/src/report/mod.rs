@@ -16,7 +16,7 @@ mod view;
 
 pub use doc::ReportDoc;
 pub use key::ReportKey;
-pub use view::{Conflict, ConflictValue, Record, ReportView};
+pub use view::{Conflict, ConflictValue, Record, ReportMeta, ReportView};
 
 /// Why a report could not be read or changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,4 +1,4 @@
-use super::{ReportError, keys};
+use super::{ReportError, ReportKey, keys};
 use crate::value::Value;
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
@@ -69,23 +69,48 @@ pub struct ConflictValue {
     pub time: i64,
 }
 
-impl ReportView {
-    /// Reads a report document. Keys that are not part of the schema (for
-    /// example written by another automerge-repo client) are ignored.
-    pub fn read(doc: &Automerge) -> Result<ReportView, ReportError> {
+/// A report's identity and status only: what lists and projections need,
+/// without reading its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportMeta {
+    /// Template, unit and period.
+    pub key: ReportKey,
+    /// Workflow status, if any was set.
+    pub status: Option<String>,
+}
+
+impl ReportMeta {
+    /// Reads the identity keys at the document's root.
+    pub fn read(doc: &Automerge) -> Result<ReportMeta, ReportError> {
         let str_at = |k: &str| -> Result<Option<String>, ReportError> {
             Ok(match doc.get(ROOT, k)? {
                 Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
                 _ => None,
             })
         };
-        let mut view = ReportView {
-            template: str_at(keys::TEMPLATE)?
-                .ok_or_else(|| ReportError::Malformed("no template".into()))?,
-            unit: str_at(keys::UNIT)?.ok_or_else(|| ReportError::Malformed("no unit".into()))?,
-            period: str_at(keys::PERIOD)?
-                .ok_or_else(|| ReportError::Malformed("no period".into()))?,
+        let required =
+            |k: &str| str_at(k)?.ok_or_else(|| ReportError::Malformed(format!("no {k}")));
+        Ok(ReportMeta {
+            key: ReportKey {
+                template: required(keys::TEMPLATE)?,
+                unit: required(keys::UNIT)?,
+                period: required(keys::PERIOD)?,
+            },
             status: str_at(keys::STATUS)?,
+        })
+    }
+}
+
+impl ReportView {
+    /// Reads a report document. Keys that are not part of the schema (for
+    /// example written by another automerge-repo client) are ignored.
+    pub fn read(doc: &Automerge) -> Result<ReportView, ReportError> {
+        let meta = ReportMeta::read(doc)?;
+        let mut view = ReportView {
+            template: meta.key.template,
+            unit: meta.key.unit,
+            period: meta.key.period,
+            status: meta.status,
             ..Default::default()
         };
         for key in doc.keys(ROOT) {
@@ -150,6 +175,15 @@ fn read_scalars(
 ) -> Result<(), ReportError> {
     for k in doc.keys(obj) {
         let all = doc.get_all(obj, &k)?;
+        if all.len() <= 1 {
+            // The common case: one value, no change metadata to look up.
+            if let Some((automerge::Value::Scalar(s), _)) = all.first()
+                && let Some(v) = Value::from_scalar(s)
+            {
+                out.insert(k, v);
+            }
+            continue;
+        }
         let winner = doc.get(obj, &k)?.map(|(_, id)| id);
         let mut values = Vec::new();
         let mut winner_at = 0;

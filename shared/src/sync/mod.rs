@@ -424,6 +424,14 @@ impl Synchronizer {
         }
     }
 
+    /// Closes a connection the peer ended (error or leave), without answering.
+    fn close(&mut self, conn: ConnId, out: &mut SyncResults) {
+        out.close.push(conn);
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.closing = true;
+        }
+    }
+
     fn on_received(&mut self, conn: ConnId, bytes: Vec<u8>, out: &mut SyncResults) {
         let Some(c) = self.conns.get(&conn) else {
             return;
@@ -446,7 +454,7 @@ impl Synchronizer {
             Ok(m) => m,
             Err(e) => return self.fail(conn, format!("cannot decode message: {e}"), out),
         };
-        let remote = match (&c.handshake, msg) {
+        let (peer, msg) = match (&c.handshake, msg) {
             (
                 Handshake::AwaitingJoin,
                 WireMessage::Join {
@@ -479,23 +487,13 @@ impl Synchronizer {
             }
             (_, WireMessage::Error { message }) => {
                 out.notices.push(SyncNotice::RemoteError { conn, message });
-                out.close.push(conn);
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.closing = true;
-                }
-                return;
+                return self.close(conn, out);
             }
-            (_, WireMessage::Leave { .. }) => {
-                out.close.push(conn);
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.closing = true;
-                }
-                return;
-            }
+            (_, WireMessage::Leave { .. }) => return self.close(conn, out),
             (Handshake::Ready(p), m) => (p.clone(), m),
             (_, _) => return self.fail(conn, "expected the join/peer handshake first".into(), out),
         };
-        let (peer, msg) = remote;
+        let is_request = matches!(msg, WireMessage::Request { .. });
         match msg {
             WireMessage::Sync {
                 sender_id,
@@ -508,20 +506,16 @@ impl Synchronizer {
                 target_id,
                 document_id,
                 data,
-            } if sender_id != peer || target_id != self.config.peer_id => {
-                let _ = (document_id, data);
-                self.fail(
-                    conn,
-                    "senderId or targetId does not match the handshake".into(),
-                    out,
-                )
+            } => {
+                if sender_id != peer || target_id != self.config.peer_id {
+                    return self.fail(
+                        conn,
+                        "senderId or targetId does not match the handshake".into(),
+                        out,
+                    );
+                }
+                self.on_doc_message(conn, document_id, data, is_request, out)
             }
-            WireMessage::Sync {
-                document_id, data, ..
-            } => self.on_doc_message(conn, document_id, data, false, out),
-            WireMessage::Request {
-                document_id, data, ..
-            } => self.on_doc_message(conn, document_id, data, true, out),
             WireMessage::DocUnavailable { document_id, .. } => {
                 out.notices.push(SyncNotice::DocUnavailable {
                     doc: document_id,
