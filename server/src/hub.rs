@@ -39,8 +39,20 @@ enum HubMsg {
     Shutdown(oneshot::Sender<()>),
 }
 
-/// How often the engine gets a tick (it retries failed writes then).
-const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the engine gets a tick: it retries failed writes and lets
+/// rate-limited messages through then.
+const TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What one peer may send.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest frame.
+    pub max_message_bytes: usize,
+    /// Largest stored document.
+    pub max_document_bytes: usize,
+    /// New documents per connection.
+    pub new_docs: shared::sync::RateLimit,
+}
 
 /// A handle to the hub task.
 #[derive(Clone)]
@@ -52,14 +64,16 @@ pub struct Hub {
 
 impl Hub {
     /// Starts the hub task.
-    pub fn start(pool: SqlitePool, storage_id: String, max_message_bytes: usize) -> Hub {
+    pub fn start(pool: SqlitePool, storage_id: String, limits: Limits) -> Hub {
         let (tx, rx) = mpsc::unbounded_channel();
         let peer_id = PeerId::new(format!(
             "baocao-server-{}",
             &storage_id[..storage_id.len().min(8)]
         ));
         let mut config = SyncConfig::server(peer_id.clone(), storage_id);
-        config.max_message_bytes = max_message_bytes;
+        config.max_message_bytes = limits.max_message_bytes;
+        config.max_document_bytes = limits.max_document_bytes;
+        config.new_docs_rate = Some(limits.new_docs);
         let task = HubTask {
             sync: Synchronizer::new(config),
             conns: HashMap::new(),

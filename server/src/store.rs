@@ -68,7 +68,8 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
     }
 }
 
-/// Chunk keys are content hashes: writing the same key twice is a no-op.
+/// Writes a value. Chunk keys are content hashes, so rewriting one changes
+/// nothing; other keys (sync states) take the new value.
 async fn insert_chunk<'e, E>(
     exec: E,
     key: &StorageKey,
@@ -80,7 +81,7 @@ where
 {
     sqlx::query(
         "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (key) DO NOTHING",
+         ON CONFLICT (key) DO UPDATE SET data = excluded.data",
     )
     .bind(key.joined())
     .bind(doc_of(key)?)
@@ -96,16 +97,21 @@ pub async fn load_doc(
     pool: &SqlitePool,
     id: &DocumentId,
 ) -> Result<Option<AutoCommit>, sqlx::Error> {
-    let rows: Vec<(Vec<u8>,)> =
-        sqlx::query_as("SELECT data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
+    let rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
             .bind(id.to_string())
             .fetch_all(pool)
             .await?;
-    if rows.is_empty() {
+    let chunks: Vec<Vec<u8>> = rows
+        .into_iter()
+        .filter(|(k, _)| StorageKey::from_joined(k).chunk_kind().is_some())
+        .map(|(_, v)| v)
+        .collect();
+    if chunks.is_empty() {
         return Ok(None);
     }
     let mut doc = AutoCommit::new();
-    for (bytes,) in rows {
+    for bytes in chunks {
         if let Err(e) = doc.load_incremental(&bytes) {
             tracing::error!("skipping a corrupt chunk of {id}: {e}");
         }
