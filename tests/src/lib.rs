@@ -2,6 +2,7 @@
 //! native sync client built on the shared engine ([`NativeClient`]).
 
 pub mod js_peer;
+pub mod link;
 pub mod native_client;
 pub mod server;
 
