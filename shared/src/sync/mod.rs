@@ -674,7 +674,16 @@ impl Synchronizer {
             WireMessage::Join { .. } | WireMessage::Peer { .. } => {
                 self.fail(conn, "handshake repeated".into(), out)
             }
-            // Ephemeral messages and the remote-heads protocol carry nothing we store.
+            // The remote-heads protocol carries nothing we store.
+            WireMessage::Other { message_type }
+                if matches!(
+                    message_type.as_str(),
+                    "remote-subscription-change" | "remote-heads-changed"
+                ) => {}
+            WireMessage::Other { message_type } => {
+                self.fail(conn, format!("unknown message type {message_type:?}"), out)
+            }
+            // Ephemeral messages are for live presence; we keep nothing of them.
             _ => {}
         }
     }
@@ -770,6 +779,7 @@ impl Synchronizer {
                 out,
             );
         }
+        let sender_has_nothing = message.heads.is_empty();
         let before = d.doc.get_heads();
         if !d.peers.contains_key(&conn) {
             let resumed = d.resumed_peer(storage.as_deref());
@@ -793,6 +803,17 @@ impl Synchronizer {
             // Neither side has it: say so (and keep the peer registered, so it
             // hears about the document if someone uploads it later).
             out.outgoing.push((conn, unavailable.encode()));
+            return;
+        }
+        if d.is_empty() && sender_has_nothing {
+            // A `sync` (not a request) about a document neither side has: an
+            // answer to a request nobody made. Say we do not have it, and
+            // forget it.
+            out.outgoing.push((conn, unavailable.encode()));
+            d.peers.remove(&conn);
+            if d.peers.is_empty() && d.queued.is_empty() && d.saving.is_none() {
+                self.docs.remove(&doc_id);
+            }
             return;
         }
         self.save_if_needed(doc_id, out);
