@@ -232,3 +232,38 @@ fn too_many_waiting_documents_close_the_connection() {
     });
     assert!(closed, "{:?}", net.peers[server].notices);
 }
+
+#[test]
+fn idle_documents_leave_server_memory_while_connected_and_changes_still_reach_their_peers() {
+    let mut net = Network::new();
+    let server = net.add_server("server");
+    let phone = net.add_client("phone");
+    let ks = keys(3);
+    for k in &ks {
+        edit(&mut net, phone, k, |r| {
+            r.set_field("officers", Some(&Value::Int(1))).unwrap()
+        });
+    }
+    net.connect(phone, server);
+    net.run_until_quiescent();
+    assert_eq!(net.peers[server].sync.docs_in_memory(), 3);
+
+    // Half a minute of silence: the server lets go of all three.
+    net.now += 31_000;
+    net.event(server, SyncEvent::tick());
+    assert_eq!(net.peers[server].sync.docs_in_memory(), 0);
+
+    // The district opens one of them and edits it: the phone, still
+    // connected, receives the edit live.
+    let district = net.add_client("district");
+    net.connect(district, server);
+    let id = ks[1].document_id();
+    net.event(district, SyncEvent::open(id));
+    net.run_until_quiescent();
+    edit(&mut net, district, &ks[1], |r| {
+        r.set_field("villages", Some(&Value::Int(9))).unwrap()
+    });
+    net.run_until_quiescent();
+    assert_eq!(net.heads(phone, &id), net.heads(district, &id));
+    assert_eq!(net.heads(phone, &id), net.heads(server, &id));
+}

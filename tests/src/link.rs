@@ -67,7 +67,12 @@ const PACKET: usize = 1400;
 impl Link {
     /// Relays connections on a free port to `target` (host:port).
     pub async fn start(target: String, spec: LinkSpec) -> Link {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Link::start_on("127.0.0.1:0", target, spec).await
+    }
+
+    /// Relays connections on `listen` (host:port) to `target`.
+    pub async fn start_on(listen: &str, target: String, spec: LinkSpec) -> Link {
+        let listener = TcpListener::bind(listen).await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let counters = Arc::new(LinkCounters::default());
         let c = counters.clone();

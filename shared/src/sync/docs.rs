@@ -41,6 +41,8 @@ pub(super) struct DocState {
     /// Shared heads last written per persistent peer (by storage id), which a
     /// new connection from that peer resumes from.
     pub(super) persisted_sync: BTreeMap<String, Vec<ChangeHash>>,
+    /// When a peer or the application last used it.
+    pub(super) last_used: crate::time::Timestamp,
 }
 
 impl DocState {
@@ -56,6 +58,7 @@ impl DocState {
             compacting: false,
             chunks: BTreeMap::new(),
             persisted_sync: BTreeMap::new(),
+            last_used: crate::time::Timestamp(0),
         }
     }
 

@@ -72,6 +72,11 @@ pub struct SyncConfig {
     pub new_docs_rate: Option<RateLimit>,
     /// Messages one connection may have waiting for the rate limit.
     pub max_deferred: usize,
+    /// Drop a document from memory when it has been idle this long even
+    /// though connections still use it, keeping only how far each of them got
+    /// (a few hashes), so memory follows activity, not the number of
+    /// documents a long connection has touched. `None`: keep them.
+    pub park_after_ms: Option<i64>,
 }
 
 impl SyncConfig {
@@ -92,6 +97,7 @@ impl SyncConfig {
                 per_second: 100.0,
             }),
             max_deferred: 2000,
+            park_after_ms: Some(30_000),
         }
     }
 
@@ -109,6 +115,7 @@ impl SyncConfig {
             max_document_bytes: 64 * 1024 * 1024,
             new_docs_rate: None,
             max_deferred: 2000,
+            park_after_ms: None,
         }
     }
 }
@@ -293,6 +300,9 @@ pub struct Synchronizer {
     next_task: u64,
     /// The time of the event being handled.
     now: Timestamp,
+    /// Documents dropped from memory while connections used them: per
+    /// connection, the heads shared with it, restored when the document loads.
+    parked: BTreeMap<ConnId, BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -323,6 +333,7 @@ impl Synchronizer {
             tasks: BTreeMap::new(),
             next_task: 1,
             now: Timestamp(0),
+            parked: BTreeMap::new(),
         }
     }
 
@@ -405,6 +416,7 @@ impl Synchronizer {
                 for id in ids {
                     self.save_if_needed(id, &mut out);
                 }
+                self.park_idle();
             }
         }
         self.run_deferred(&mut out);
@@ -521,11 +533,63 @@ impl Synchronizer {
             self.persist_sync_state(id, conn, out);
         }
         self.conns.remove(&conn);
+        self.parked.remove(&conn);
         for d in self.docs.values_mut() {
             d.peers.remove(&conn);
             d.queued.retain(|(c, _, _)| *c != conn);
         }
         self.evict_idle();
+    }
+
+    /// Drops documents idle for `park_after_ms` although connections use
+    /// them, remembering for each connection the heads it shares.
+    fn park_idle(&mut self) {
+        let Some(after) = self.config.park_after_ms else {
+            return;
+        };
+        let now = self.now;
+        let idle: Vec<DocumentId> = self
+            .docs
+            .iter_mut()
+            .filter(|(_, d)| {
+                d.phase == Phase::Ready && !d.peers.is_empty() && now.0 - d.last_used.0 >= after
+            })
+            .filter_map(|(id, d)| d.is_idle().then_some(*id))
+            .collect();
+        for id in idle {
+            let Some(d) = self.docs.remove(&id) else {
+                continue;
+            };
+            for (conn, peer) in d.peers {
+                self.parked
+                    .entry(conn)
+                    .or_default()
+                    .insert(id, peer.state.shared_heads);
+            }
+        }
+    }
+
+    /// Gives a document that just loaded back the connections parked on it.
+    fn unpark(&mut self, doc_id: DocumentId) {
+        let conns: Vec<ConnId> = self
+            .parked
+            .iter()
+            .filter(|(_, docs)| docs.contains_key(&doc_id))
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in conns {
+            let Some(heads) = self.parked.get_mut(&conn).and_then(|m| m.remove(&doc_id)) else {
+                continue;
+            };
+            if self.parked.get(&conn).is_some_and(BTreeMap::is_empty) {
+                self.parked.remove(&conn);
+            }
+            if let Some(d) = self.docs.get_mut(&doc_id) {
+                let peer = d.peers.entry(conn).or_default();
+                peer.state.shared_heads = heads;
+                peer.sent_any = true;
+            }
+        }
     }
 
     fn evict_idle(&mut self) {
@@ -780,6 +844,7 @@ impl Synchronizer {
             );
         }
         let sender_has_nothing = message.heads.is_empty();
+        d.last_used = self.now;
         let before = d.doc.get_heads();
         if !d.peers.contains_key(&conn) {
             let resumed = d.resumed_peer(storage.as_deref());
@@ -833,9 +898,11 @@ impl Synchronizer {
     }
 
     fn on_changed(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
-        if !self.docs.contains_key(&doc_id) {
+        let now = self.now;
+        let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
-        }
+        };
+        d.last_used = now;
         if self.config.announce {
             self.announce(doc_id, out);
         }
@@ -1084,7 +1151,9 @@ impl Synchronizer {
         }
         d.doc = doc;
         d.phase = Phase::Ready;
+        d.last_used = self.now;
         out.notices.push(SyncNotice::DocLoaded { doc: doc_id });
+        self.unpark(doc_id);
         self.drain_queued(doc_id, out);
         self.save_if_needed(doc_id, out);
         if self.config.announce {
