@@ -12,9 +12,12 @@ use shared::{DocumentId, ReportKey, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// Per connection: units it may read, and units it may write.
+/// Units a connection may read, and units it may write.
+type Units = (Vec<&'static str>, Vec<&'static str>);
+
+/// Per connection: what it may read and write.
 #[derive(Clone, Default)]
-struct Grants(Arc<Mutex<BTreeMap<ConnId, (Vec<&'static str>, Vec<&'static str>)>>>);
+struct Grants(Arc<Mutex<BTreeMap<ConnId, Units>>>);
 
 fn unit_of(doc: &automerge::Automerge) -> Option<String> {
     ReportMeta::read(doc).ok().map(|m| m.key.unit)
