@@ -7,6 +7,7 @@
 //! tasks; [`hub`] drives the shared `Synchronizer` for all connections;
 //! [`http`] is the axum application.
 
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod db;
