@@ -1,6 +1,6 @@
 //! Command-line interface: `baocao serve` and friends.
 
-use crate::{catalog, db, demo, http, hub};
+use crate::{auth, catalog, db, demo, http, hub};
 use clap::{Args, Parser, Subcommand};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -43,6 +43,11 @@ pub struct ServeArgs {
     /// Do not load the demo district on first start.
     #[arg(long)]
     pub no_demo: bool,
+    /// Serve without accounts: every connection may read and write every
+    /// document, as the automerge-repo reference servers do. For benchmarks
+    /// against them and for tests of the sync engine itself; never in production.
+    #[arg(long)]
+    pub no_auth: bool,
     /// Largest WebSocket message accepted, in bytes.
     #[arg(long, env = "BAOCAO_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_message_bytes: usize,
@@ -134,7 +139,25 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::info!("projected {repaired} reports stored before the last stop");
     }
     let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
-    let hub = hub::Hub::start(pool.clone(), storage_id, args.limits());
+    let directory = auth::SharedDirectory::new(auth::Directory {
+        tree: catalog.tree.clone(),
+        users: catalog.users.clone(),
+    });
+    directory.keep_fresh(pool.clone(), std::time::Duration::from_secs(10));
+    let policy = if args.no_auth {
+        tracing::warn!("serving WITHOUT accounts (--no-auth): anyone may read and write anything");
+        None
+    } else {
+        let (actors, owners) = crate::store::load_bindings(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        Some(auth::policy::ServerPolicy::new(
+            directory.clone(),
+            actors,
+            owners,
+        ))
+    };
+    let hub = hub::Hub::start(pool.clone(), storage_id, args.limits(), policy);
     let addr = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -147,7 +170,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         );
     }
     print_banner(&catalog, local);
-    let state = http::AppState::new(catalog, pool.clone(), hub.clone(), args.clone());
+    let state = http::AppState::new(catalog, pool.clone(), hub.clone(), args.clone(), directory);
     http::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;

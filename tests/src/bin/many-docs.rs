@@ -74,7 +74,9 @@ async fn main() {
     let pid = server.pid().expect("server pid");
     let ws = server.ws_url();
     let (rss0, _) = memory(pid);
-    eprintln!("many-docs: {docs} documents, {per_phone} per phone, {parallel} phones at a time; server RSS at start {rss0:.1} MB");
+    eprintln!(
+        "many-docs: {docs} documents, {per_phone} per phone, {parallel} phones at a time; server RSS at start {rss0:.1} MB"
+    );
     let started = Instant::now();
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
@@ -138,7 +140,10 @@ async fn main() {
         .sync_until_acked(&sample, Duration::from_secs(120))
         .await
         .expect("sample fetched");
-    let listed = sample.iter().filter(|id| !reader.heads(id).is_empty()).count();
+    let listed = sample
+        .iter()
+        .filter(|id| !reader.heads(id).is_empty())
+        .count();
     reader.disconnect().await;
     println!(
         "{{\"docs\":{docs},\"sample_ok\":\"{listed}/{}\",\"seconds\":{elapsed:.1},\"docs_per_s\":{:.0},\
