@@ -2,6 +2,8 @@
 //! native sync client built on the shared engine ([`NativeClient`]).
 
 pub mod exports;
+pub mod js_peer;
+pub mod link;
 pub mod native_client;
 pub mod server;
 

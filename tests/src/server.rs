@@ -13,6 +13,7 @@ pub struct TestServer {
     data_dir: tempfile::TempDir,
     port: u16,
     static_dir: PathBuf,
+    binary: PathBuf,
     http: reqwest::Client,
 }
 
@@ -36,6 +37,11 @@ pub fn server_binary() -> PathBuf {
 impl TestServer {
     /// A fresh server: new data folder (demo loaded), free port.
     pub async fn start() -> TestServer {
+        TestServer::start_binary(server_binary()).await
+    }
+
+    /// The same with another build of the server (benchmarks use the release one).
+    pub async fn start_binary(binary: PathBuf) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let static_dir = crate::repo_root().join("client/dist");
         let mut s = TestServer {
@@ -43,6 +49,7 @@ impl TestServer {
             data_dir,
             port: 0,
             static_dir,
+            binary,
             http: reqwest::Client::new(),
         };
         s.spawn().await;
@@ -51,7 +58,7 @@ impl TestServer {
 
     async fn spawn(&mut self) {
         assert!(self.child.is_none(), "server already running");
-        let mut cmd = Command::new(server_binary());
+        let mut cmd = Command::new(&self.binary);
         cmd.arg("serve")
             .arg("--data-dir")
             .arg(self.data_dir.path())
