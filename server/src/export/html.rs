@@ -30,8 +30,9 @@ sup { font-size: 9pt; }
 .recipients b { font-size: 12pt; font-style: italic; }
 .signature { text-align: center !important; font-weight: bold; }
 .signer { margin-top: 25mm; }
-.notes { margin-top: 12pt; font-size: 12pt; border-top: 1px solid #000; width: 40%; padding-top: 4pt; }
-.notes p { width: 250%; text-align: justify; margin: 0 0 3pt; }
+.notes { margin-top: 12pt; font-size: 12pt; }
+.notes::before { content: ""; display: block; width: 40%; border-top: 1px solid #000; margin-bottom: 4pt; }
+.notes p { text-align: justify; margin: 0 0 3pt; }
 "#;
 
 fn esc(s: &str) -> String {

@@ -127,6 +127,9 @@ pub enum ExportError {
     /// The .docx writer failed.
     #[error("writing the .docx: {0}")]
     Docx(String),
+    /// The document could not be written as JSON.
+    #[error("writing JSON: {0}")]
+    Json(String),
     /// The .xlsx writer failed.
     #[error("writing the .xlsx: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
@@ -236,7 +239,8 @@ impl RoundData {
             Format::Docx => docx::write(&self.document(today))?,
             Format::Html => html::write(&self.document(today)).into_bytes(),
             Format::Txt => self.document(today).plain_text().into_bytes(),
-            Format::Json => serde_json::to_vec_pretty(&self.document(today)).unwrap_or_default(),
+            Format::Json => serde_json::to_vec_pretty(&self.document(today))
+                .map_err(|e| ExportError::Json(e.to_string()))?,
             Format::Xlsx => xlsx::write(self, &self.document(today))?,
             Format::Csv => csv::write(self),
         })

@@ -70,7 +70,7 @@ pub(super) fn write(data: &RoundData, doc: &Document) -> Result<Vec<u8>, ExportE
             let ws = wb
                 .add_worksheet()
                 .set_name(sheet_name(&section.title, &mut names))?;
-            section_sheet(ws, data, &section.title, &fields, &units, &st)?;
+            section_sheet(ws, data, &fields, &units, &st)?;
         }
         for f in &section.fields {
             if let FieldType::Records { columns, .. } = &f.ty {
@@ -239,7 +239,6 @@ fn number_text(v: f64) -> String {
 fn section_sheet(
     ws: &mut Worksheet,
     data: &RoundData,
-    _title: &str,
     fields: &[&Field],
     units: &[&UnitReport],
     st: &Styles,
