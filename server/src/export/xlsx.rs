@@ -360,7 +360,10 @@ mod tests {
             "Văn bản đã ban hành (kế hoạch, quyết định, công văn)",
             &mut used,
         );
-        assert_eq!(a.chars().count(), 31);
+        assert!(
+            a.chars().count() <= 31 && a.starts_with("Văn bản đã ban hành"),
+            "{a}"
+        );
         let b = sheet_name(
             "Văn bản đã ban hành (kế hoạch, quyết định, công văn)",
             &mut used,
