@@ -94,6 +94,19 @@ pub fn pdf_text(pdf: &Path) -> String {
     run(cmd).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The fonts a PDF embeds, without their subset prefix
+/// (`BAAAAA+LiberationSerif-Bold` → `LiberationSerif-Bold`).
+pub fn pdf_fonts(pdf: &Path) -> Vec<String> {
+    let mut cmd = tool("pdffonts", "poppler-utils");
+    cmd.arg(pdf);
+    run(cmd)
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|n| n.split_once('+').map_or(n, |(_, f)| f).to_string())
+        .collect()
+}
+
 /// Word boxes of one page: (xMin, yMin, xMax, yMax, word), in points.
 pub fn pdf_words(pdf: &Path, page: u32) -> Vec<(f64, f64, f64, f64, String)> {
     let mut cmd = tool("pdftotext", "poppler-utils");

@@ -7,8 +7,8 @@
 
 use baocao_tests::TestServer;
 use baocao_tests::exports::{
-    check_xlsx_totals, docx_to_pdf, get_bytes, parse_csv, pdf_first_page_png, pdf_info, pdf_text,
-    pdf_words, records_sums, squash, template, xlsx_sheets,
+    check_xlsx_totals, docx_to_pdf, get_bytes, parse_csv, pdf_first_page_png, pdf_fonts, pdf_info,
+    pdf_text, pdf_words, records_sums, squash, template, xlsx_sheets,
 };
 
 const ROUND: &str = "template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
@@ -141,6 +141,16 @@ async fn docx_opens_in_libreoffice_as_an_a4_administrative_report() {
     let (size, pages) = pdf_info(&pdf);
     assert!(size.contains("(A4)"), "page size {size}");
     assert!((2..=5).contains(&pages), "{pages} pages");
+    // Times New Roman throughout (Liberation Serif is its metric twin where
+    // Times New Roman is not installed), in regular, bold and italic.
+    let fonts = pdf_fonts(&pdf);
+    assert!(
+        fonts
+            .iter()
+            .all(|f| f.starts_with("TimesNewRoman") || f.starts_with("LiberationSerif")),
+        "{fonts:?}"
+    );
+    assert!(fonts.len() >= 3, "{fonts:?}");
 
     // Compared without spaces and hyphens: see `squash`.
     let text = squash(&pdf_text(&pdf));
