@@ -162,7 +162,14 @@ impl HubTask {
                 }
                 HubMsg::Disconnect(conn) => {
                     self.conns.remove(&conn);
-                    self.sync.handle(now(), SyncEvent::disconnected(conn))
+                    let r = self.sync.handle(now(), SyncEvent::disconnected(conn));
+                    tracing::debug!(
+                        conn = conn.0,
+                        connections = self.conns.len(),
+                        docs_in_memory = self.sync.docs_in_memory(),
+                        "disconnected"
+                    );
+                    r
                 }
                 HubMsg::Storage(result) => {
                     self.in_flight -= 1;

@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod aggregate;
 pub mod dataset;
 pub mod date;
