@@ -17,15 +17,15 @@ table.cols td { vertical-align: top; text-align: center; padding: 0; }
 .national { font-size: 13pt; font-weight: bold; }
 .motto { font-size: 14pt; font-weight: bold; }
 .rule::after { content: ""; display: block; width: 30%; margin: 1pt auto 0; border-top: 1px solid #000; }
-.number { font-size: 13pt; font-weight: normal; margin-top: 6pt; }
-.date { font-style: italic; margin-top: 6pt; }
+.number { font-size: 13pt; font-weight: normal; margin-top: 6pt; white-space: pre-wrap; }
+.date { font-style: italic; margin-top: 6pt; white-space: pre-wrap; }
 h1 { font-size: 14pt; text-align: center; margin: 18pt 0 0; }
 .subject { font-weight: bold; text-align: center; margin: 0 0 12pt; }
 .subject::after { content: ""; display: block; width: 30%; margin: 2pt auto 0; border-top: 1px solid #000; }
 p.body, h2, h3, h4 { font-size: 14pt; text-align: justify; text-indent: 10mm; margin: 0 0 6pt; }
 h2, h3 { font-weight: bold; } h4 { font-weight: bold; font-style: italic; }
 sup { font-size: 9pt; }
-.closing td { text-align: left; }
+table.cols td.recipients { text-align: left; }
 .recipients { width: 45%; font-size: 11pt; }
 .recipients b { font-size: 12pt; font-style: italic; }
 .signature { text-align: center !important; font-weight: bold; }
