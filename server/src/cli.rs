@@ -20,6 +20,9 @@ enum Command {
     Serve(ServeArgs),
     /// Print a consolidating unit's figures for a template and period as JSON.
     Figures(FiguresArgs),
+    /// Write the consolidated report (docx, html, txt, json) or the round's
+    /// data (xlsx, csv) to a file.
+    Export(ExportArgs),
 }
 
 /// Settings of `baocao serve`.
@@ -95,6 +98,18 @@ struct FiguresArgs {
     unit: String,
 }
 
+#[derive(Debug, Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    round: FiguresArgs,
+    /// docx, xlsx, csv, html, txt or json.
+    #[arg(long)]
+    format: String,
+    /// File to write.
+    #[arg(long)]
+    out: PathBuf,
+}
+
 /// Entry point of the binary.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -108,6 +123,7 @@ pub async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Figures(args) => figures(args).await,
+        Command::Export(args) => export(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,12 +246,40 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn figures(args: FiguresArgs) -> Result<(), String> {
+/// Opens the database and reads the catalog, for the one-shot commands.
+async fn open_catalog(args: &FiguresArgs) -> Result<(sqlx::SqlitePool, catalog::Catalog), String> {
     let pool = db::open(&args.data_dir).await.map_err(|e| e.to_string())?;
     let templates = catalog::load_templates(&args.templates)?;
     let catalog = catalog::Catalog::load(&pool, templates)
         .await
         .map_err(|e| e.to_string())?;
+    Ok((pool, catalog))
+}
+
+async fn export(args: ExportArgs) -> Result<(), String> {
+    let format: crate::export::Format = args.format.parse()?;
+    let (pool, catalog) = open_catalog(&args.round).await?;
+    let r = &args.round;
+    let data = crate::export::load(
+        &pool,
+        std::sync::Arc::new(catalog),
+        &r.template,
+        &r.period,
+        &r.unit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let bytes = data
+        .export(format, crate::export::today_vn())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&args.out, bytes)
+        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+async fn figures(args: FiguresArgs) -> Result<(), String> {
+    let (pool, catalog) = open_catalog(&args).await?;
     let out = http::api::compute_figures(&pool, &catalog, &args.template, &args.period, &args.unit)
         .await
         .map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 //! End-to-end test support: the real server process ([`TestServer`]) and a
 //! native sync client built on the shared engine ([`NativeClient`]).
 
+pub mod exports;
 pub mod js_peer;
 pub mod link;
 pub mod native_client;

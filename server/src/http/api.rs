@@ -76,7 +76,7 @@ pub struct ReportRow {
     report: Option<ReportView>,
 }
 
-fn check_round<'c>(
+pub(crate) fn check_round<'c>(
     catalog: &'c Catalog,
     template: &str,
     period: &str,
@@ -98,7 +98,7 @@ fn check_round<'c>(
 
 /// The reporting units below `unit` and the consolidating units above them
 /// (within `unit`'s subtree, `unit` itself included).
-fn participants<'c>(
+pub(crate) fn participants<'c>(
     catalog: &'c Catalog,
     t: &Template,
     unit: &OrgUnit,
@@ -114,7 +114,7 @@ fn participants<'c>(
     (reporting, consolidating)
 }
 
-async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
+pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
     let Some(mut doc) = crate::store::load_doc(pool, id).await? else {
         return Ok(None);
     };

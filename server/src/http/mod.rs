@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+mod export;
 mod sync_ws;
 
 use crate::catalog::Catalog;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api", api::router().merge(auth::router()))
         .merge(sync_ws::router())
+        .merge(export::router())
         .fallback_service(static_files)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
