@@ -38,7 +38,7 @@ start_server() {
     mkdir -p "$dir" "$dir-cwd"
     case $name in
     baocao)
-        RUST_LOG=warn target/release/baocao serve --no-demo --data-dir "$dir" --port "$port" \
+        RUST_LOG=warn target/release/baocao serve --no-demo --no-auth --data-dir "$dir" --port "$port" \
             --static-dir /nonexistent >"$dir.log" 2>&1 &
         ;;
     js)

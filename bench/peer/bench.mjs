@@ -39,7 +39,7 @@ const BAOCAO_BIN = path.join(HERE, "../../target/release/baocao")
 // WebSocket path its sync endpoint lives on.
 const SERVERS = {
   // ours: the release build of this repository, SQLite in DATA_DIR, no demo data
-  baocao: { cmd: BAOCAO_BIN, args: ["serve", "--no-demo", "--static-dir", "/nonexistent"], env: {}, path: "/sync",
+  baocao: { cmd: BAOCAO_BIN, args: ["serve", "--no-demo", "--no-auth", "--static-dir", "/nonexistent"], env: {}, path: "/sync",
             envFrom: (port, dataDir) => ({ BAOCAO_PORT: String(port), BAOCAO_DATA_DIR: dataDir, RUST_LOG: "warn" }) },
   // the unmodified npm package; the preload only pins listen() to 127.0.0.1
   js: { cmd: process.execPath, args: ["--import", path.join(HERE, "lib-loopback.mjs"), path.join(HERE, "node_modules/@automerge/automerge-repo-sync-server/src/index.js")], env: {} },
