@@ -195,4 +195,79 @@ impl TestServer {
         assert_eq!(status, 200, "GET {path}: {body}");
         body
     }
+
+    /// GETs an API path as the holder of `token`.
+    pub async fn get_json_as(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// POSTs JSON to an API path; returns status and JSON body.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// Logs in and returns the session token.
+    pub async fn login(&self, user: &str, password: &str) -> String {
+        let (status, body) = self
+            .post_json(
+                "/api/login",
+                serde_json::json!({ "user": user, "password": password }),
+            )
+            .await;
+        assert_eq!(status, 200, "login of {user}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// The sync endpoint for the holder of `token`.
+    pub fn ws_url_as(&self, token: &str) -> String {
+        format!("{}?token={token}", self.ws_url())
+    }
+
+    /// Runs `baocao <args>` on this server's data folder; returns the exit
+    /// status, stdout and stderr.
+    pub fn admin(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+        run_admin(self.data_dir(), args, stdin)
+    }
+}
+
+/// Runs `baocao <args> --data-dir <dir>` (an administration command).
+pub fn run_admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(server_binary())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run baocao");
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        let _ = input.write_all(text.as_bytes());
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("baocao finished");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
