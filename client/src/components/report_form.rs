@@ -13,6 +13,7 @@ use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::report::Conflict;
+use shared::report::migrate::{self, Retired};
 use shared::template::{FieldType, Section};
 use shared::validate::{Severity, can_submit, progress};
 use shared::{ReportKey, Template};
@@ -112,6 +113,7 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
             </Show>
             <Conflicts template=template.clone() />
             {sections}
+            <RetiredValues template=template.clone() />
             <div class="submit-bar">
                 <button
                     type="button"
@@ -178,6 +180,67 @@ fn SectionView(section: Section) -> impl IntoView {
             </div>
         </details>
     }
+}
+
+/// Values typed under an older version of the template whose field is gone
+/// (or whose new place was already filled): kept in the report, shown here.
+#[component]
+fn RetiredValues(template: Arc<Template>) -> impl IntoView {
+    let ed = expect_context::<Editor>();
+    let lang = use_lang();
+    let shown = template.clone();
+    let retired = Memo::new(move |_| ed.view.with(|v| migrate::retired(&template, v)));
+    move || {
+        if retired.with(Retired::is_empty) {
+            return ().into_any();
+        }
+        let lang = lang.get();
+        let items = retired
+            .with(|r| retired_lines(lang, &shown, r))
+            .into_iter()
+            .map(|(id, line)| view! { <li data-testid=format!("retired-{id}")>{line}</li> })
+            .collect_view();
+        view! {
+            <details class="section retired" open data-testid="retired">
+                <summary>
+                    <span class="section-title">{T::RetiredTitle.get(lang)}</span>
+                </summary>
+                <div class="fields">
+                    <p class="help">{T::RetiredHint.get(lang)}</p>
+                    <ul class="retired-list">{items}</ul>
+                </div>
+            </details>
+        }
+        .into_any()
+    }
+}
+
+/// "Số quyết định (board_decision): 12/QĐ-UBND" — an old id reads as the
+/// label of the field that replaced it, when there is one.
+fn retired_lines(lang: Lang, template: &Template, r: &Retired) -> Vec<(String, String)> {
+    let name = |id: &str| {
+        template
+            .fields()
+            .find(|(_, f)| f.renamed_from.iter().any(|old| old == id))
+            .map_or_else(
+                || id.to_string(),
+                |(_, f)| format!("{} ({id})", lang.pick(&f.label, f.label_en.as_deref())),
+            )
+    };
+    let mut out = Vec::new();
+    for (id, v) in &r.fields {
+        out.push((id.clone(), format!("{}: {}", name(id), v.display_vi())));
+    }
+    for (id, rows) in &r.records {
+        for row in rows {
+            let cells: Vec<String> = row.values.values().map(|v| v.display_vi()).collect();
+            out.push((id.clone(), format!("{}: {}", name(id), cells.join(" · "))));
+        }
+    }
+    for (id, text) in &r.narratives {
+        out.push((id.clone(), format!("{}: {text}", name(id))));
+    }
+    out
 }
 
 /// Values set concurrently on different devices: the one shown and the others.
