@@ -23,6 +23,9 @@ pub struct Session {
     pub user_id: RwSignal<Option<String>>,
     /// Why the directory could not be fetched, while none is cached.
     pub load_error: RwSignal<Option<ApiError>>,
+    /// The server's API version when it is not this app's
+    /// ([`shared::API_VERSION`]); `Some(0)` for a server that does not say.
+    pub server_api: RwSignal<Option<u32>>,
 }
 
 impl Session {
@@ -36,6 +39,7 @@ impl Session {
             directory: RwSignal::new(cached),
             user_id: RwSignal::new(local_store::get_json::<String>(local_store::USER)),
             load_error: RwSignal::new(None),
+            server_api: RwSignal::new(None),
         };
         session.refresh();
         let connections = Memo::new(move |_| sync.snapshot().with(|s| s.connections));
@@ -72,7 +76,12 @@ impl Session {
     fn refresh(self) {
         spawn_local(async move {
             match api::bootstrap().await {
-                Ok(boot) => {
+                Ok((boot, version)) => {
+                    let version = version.unwrap_or(0);
+                    let mismatch = (version != shared::API_VERSION).then_some(version);
+                    if self.server_api.get_untracked() != mismatch {
+                        self.server_api.set(mismatch);
+                    }
                     let same = self
                         .directory
                         .with_untracked(|d| d.as_ref().is_some_and(|d| d.boot == boot));
