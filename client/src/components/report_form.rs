@@ -100,7 +100,7 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
                     <span class="status" data-testid="report-status">
                         {move || status(lang.get(), state.get().as_deref())}
                     </span>
-                    <span class="progress">
+                    <span class="progress" data-testid="form-progress">
                         {move || counts.with(|(f, t)| format!("{f}/{t}"))} " " {t(T::Progress)}
                     </span>
                     <DocSyncBadge doc=id />
