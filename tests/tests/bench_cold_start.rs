@@ -74,17 +74,13 @@ async fn cold_start_to_an_editable_form() {
     let report = format!("{}/report/bao-ve-tre-em/2024-H1/ba-dinh", server.url());
     let profile = tempfile::tempdir().expect("profile dir");
 
-    // From the network: fresh profile, slow 3G, 4× CPU. The officer is chosen
-    // first on an unthrottled page so the form is what opens.
+    // From the network: fresh profile, slow 3G, 4× CPU. The officer is
+    // chosen beforehand from a page of the same origin that loads none of the
+    // app (so neither the HTTP cache nor a service worker holds any of it).
     let world = World::launch(profile.path(), Screen::PHONE).await;
-    world.goto(&format!("{}/", server.url())).await;
+    world.goto(&format!("{}/api/health", server.url())).await;
     let _: bool = world
         .eval("(() => { localStorage.setItem('baocao/user', JSON.stringify('cb-ba-dinh')); return true; })()")
-        .await;
-    // That first visit installed the service worker: drop it and its caches
-    // so the measured load comes from the network.
-    let _: bool = world
-        .eval("(async () => { for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister(); for (const k of await caches.keys()) await caches.delete(k); return true; })()")
         .await;
     throttle(&world, true).await;
     let network_ms = editable_after(&world, &report).await;

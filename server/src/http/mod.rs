@@ -69,7 +69,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Cache lifetimes of the built client. A file whose name carries its content
+/// Cache lifetimes of the built client (and `Vary` for its precompressed
+/// files). A file whose name carries its content
 /// hash (`baocao_client-<16 hex>.js`, written by scripts/build-client.sh) can
 /// never change, so browsers keep it for a year without asking; everything
 /// else (index.html, sw.js, the manifest, the API) gets the router's default
@@ -78,13 +79,21 @@ async fn cache_policy(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let immutable = is_hashed(request.uri().path());
+    let path = request.uri().path();
+    let immutable = is_hashed(path);
+    let static_file = !path.starts_with("/api/") && path != "/sync";
     let mut response = next.run(request).await;
     if immutable && response.status().is_success() {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         );
+    }
+    if static_file {
+        // The same URL is sent as brotli, gzip or plain: caches must key on it.
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }
