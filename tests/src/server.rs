@@ -13,6 +13,7 @@ pub struct TestServer {
     data_dir: tempfile::TempDir,
     port: u16,
     static_dir: PathBuf,
+    templates: PathBuf,
     http: reqwest::Client,
 }
 
@@ -36,6 +37,11 @@ pub fn server_binary() -> PathBuf {
 impl TestServer {
     /// A fresh server: new data folder (demo loaded), free port.
     pub async fn start() -> TestServer {
+        TestServer::start_with_templates(crate::repo_root().join("templates")).await
+    }
+
+    /// A fresh server reading its templates from `templates`.
+    pub async fn start_with_templates(templates: PathBuf) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let static_dir = crate::repo_root().join("client/dist");
         let mut s = TestServer {
@@ -43,6 +49,7 @@ impl TestServer {
             data_dir,
             port: 0,
             static_dir,
+            templates,
             http: reqwest::Client::new(),
         };
         s.spawn().await;
@@ -62,7 +69,7 @@ impl TestServer {
             .arg("--static-dir")
             .arg(&self.static_dir)
             .arg("--templates")
-            .arg(crate::repo_root().join("templates"))
+            .arg(&self.templates)
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),

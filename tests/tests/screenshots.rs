@@ -15,7 +15,11 @@ async fn screenshots() {
     let out = baocao_tests::repo_root().join("docs/screenshots");
     std::fs::create_dir_all(&out).expect("docs/screenshots");
     let mut server = TestServer::start().await;
-    for (name, screen) in [("phone", Screen::PHONE), ("desktop", Screen::DESKTOP)] {
+    // Each run types a different number, so its edit is a change.
+    for (name, screen, officers) in [
+        ("phone", Screen::PHONE, "3"),
+        ("desktop", Screen::DESKTOP, "4"),
+    ] {
         let profile = tempfile::tempdir().expect("profile dir");
         let world = World::launch(profile.path(), screen).await;
         let shot = |what: &str| out.join(format!("{what}-{name}.png"));
@@ -51,7 +55,7 @@ async fn screenshots() {
             )
             .await;
         server.stop().await;
-        world.fill("[data-testid=field-officers]", "3").await;
+        world.fill("[data-testid=field-officers]", officers).await;
         world
             .wait_until(
                 "the page says the edit is only on this phone",
