@@ -74,6 +74,9 @@ async fn screenshots() {
         world.click("[data-testid=user-huyen-bato]").await;
         world.click("[data-testid=district-page]").await;
         world.wait_for("[data-testid=completeness]").await;
+        let _: bool = world
+            .eval("(() => { document.querySelector('[data-testid=completeness]').scrollIntoView({ block: 'center' }); return true; })()")
+            .await;
         world.screenshot(&shot("district")).await;
         world.close().await;
     }

@@ -77,11 +77,15 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
     let title = template.title.clone();
     let title_en = template.title_en.clone();
     let period = key.period.clone();
+    // All sections open or closed at once (the officer's thumb on a long form);
+    // each section still opens and closes by itself.
+    let all_open = RwSignal::new(true);
+    let toggle_all = move |_| all_open.update(|open| *open = !*open);
     let sections = template
         .sections
         .iter()
         .filter(|s| s.scope.includes(role))
-        .map(|s| view! { <SectionView section=s.clone() /> })
+        .map(|s| view! { <SectionView section=s.clone() all_open /> })
         .collect_view();
     let error = ed.error;
     view! {
@@ -105,6 +109,17 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
                     </span>
                     <DocSyncBadge doc=id />
                 </div>
+                <button
+                    type="button"
+                    class="toggle-all"
+                    data-testid="toggle-sections"
+                    aria-pressed=move || (!all_open.get()).to_string()
+                    on:click=toggle_all
+                >
+                    {move || {
+                        if all_open.get() { T::CollapseAll } else { T::ExpandAll }.get(lang.get())
+                    }}
+                </button>
             </div>
             <Show when=move || error.with(Option::is_some)>
                 <p class="alert" role="alert">
@@ -149,9 +164,10 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
     }
 }
 
-/// One section, collapsible, with its error count in the header.
+/// One section, collapsible, with its error count in the header; follows the
+/// form's expand/collapse-all switch whenever it is pressed.
 #[component]
-fn SectionView(section: Section) -> impl IntoView {
+fn SectionView(section: Section, all_open: RwSignal<bool>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let ids: Vec<String> = section.fields.iter().map(|f| f.id.clone()).collect();
@@ -166,7 +182,11 @@ fn SectionView(section: Section) -> impl IntoView {
     let title = section.title.clone();
     let title_en = section.title_en.clone();
     view! {
-        <details class="section" open data-testid=format!("section-{}", section.id)>
+        <details
+            class="section"
+            prop:open=move || all_open.get()
+            data-testid=format!("section-{}", section.id)
+        >
             <summary>
                 <span class="section-title">
                     {move || lang.get().pick(&title, title_en.as_deref()).to_string()}
