@@ -201,6 +201,19 @@ async fn a_whole_report_filled_offline_on_a_phone_survives_a_browser_restart() {
         .await;
     assert!(stored > 0.0, "the report is in localStorage");
     println!("localStorage: the whole report filled in takes {stored} characters");
+    // Stored compactly: after dozens of keystrokes, the incremental chunks
+    // were folded into a snapshot (at most `compact_after` chunks + 1).
+    let chunks: usize = world
+        .eval(&format!(
+            "Object.keys(localStorage).filter((k) => k.startsWith('baocao/doc/{}')).length",
+            key.document_id()
+        ))
+        .await;
+    let limit = shared::sync::SyncConfig::client(shared::PeerId::new("phone"), None).compact_after;
+    assert!(
+        (1..=limit + 1).contains(&chunks),
+        "{chunks} stored chunks for one report (compaction after {limit})"
+    );
 
     // The phone closes the app; it is opened again the next day, still offline.
     world.close().await;
