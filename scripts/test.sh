@@ -13,6 +13,12 @@ rustup target add wasm32-unknown-unknown >/dev/null
 step "formatting"
 cargo fmt --all -- --check
 
+step "JavaScript test peers (the unmodified npm automerge-repo client)"
+if [ ! -d tests/js/node_modules/@automerge/automerge-repo ] \
+    || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+    (cd tests/js && npm ci --no-audit --no-fund)
+fi
+
 step "building the web client"
 scripts/build-client.sh
 

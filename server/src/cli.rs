@@ -46,6 +46,29 @@ pub struct ServeArgs {
     /// Largest WebSocket message accepted, in bytes.
     #[arg(long, env = "BAOCAO_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_message_bytes: usize,
+    /// Largest stored document, in bytes; changes beyond it are refused.
+    #[arg(long, env = "BAOCAO_MAX_DOCUMENT_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_document_bytes: usize,
+    /// New documents one connection may open at once...
+    #[arg(long, env = "BAOCAO_NEW_DOCS_BURST", default_value_t = 1000)]
+    pub new_docs_burst: u32,
+    /// ...and per second after that (more wait; too many waiting close it).
+    #[arg(long, env = "BAOCAO_NEW_DOCS_PER_SECOND", default_value_t = 100.0)]
+    pub new_docs_per_second: f64,
+}
+
+impl ServeArgs {
+    /// The sync limits these settings ask for.
+    pub fn limits(&self) -> hub::Limits {
+        hub::Limits {
+            max_message_bytes: self.max_message_bytes,
+            max_document_bytes: self.max_document_bytes,
+            new_docs: shared::sync::RateLimit {
+                burst: self.new_docs_burst,
+                per_second: self.new_docs_per_second,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -111,7 +134,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::info!("projected {repaired} reports stored before the last stop");
     }
     let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
-    let hub = hub::Hub::start(pool.clone(), storage_id, args.max_message_bytes);
+    let hub = hub::Hub::start(pool.clone(), storage_id, args.limits());
     let addr = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

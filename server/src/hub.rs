@@ -7,7 +7,7 @@
 //! notices (a saved report refreshes its row in the `documents` projection).
 
 use shared::report::ReportMeta;
-use shared::sync::storage::StorageResult;
+use shared::sync::storage::{StorageAction, StorageResult, StorageTask};
 use shared::sync::{
     ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
 };
@@ -39,8 +39,20 @@ enum HubMsg {
     Shutdown(oneshot::Sender<()>),
 }
 
-/// How often the engine gets a tick (it retries failed writes then).
-const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the engine gets a tick: it retries failed writes and lets
+/// rate-limited messages through then.
+const TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What one peer may send.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest frame.
+    pub max_message_bytes: usize,
+    /// Largest stored document.
+    pub max_document_bytes: usize,
+    /// New documents per connection.
+    pub new_docs: shared::sync::RateLimit,
+}
 
 /// A handle to the hub task.
 #[derive(Clone)]
@@ -52,17 +64,20 @@ pub struct Hub {
 
 impl Hub {
     /// Starts the hub task.
-    pub fn start(pool: SqlitePool, storage_id: String, max_message_bytes: usize) -> Hub {
+    pub fn start(pool: SqlitePool, storage_id: String, limits: Limits) -> Hub {
         let (tx, rx) = mpsc::unbounded_channel();
         let peer_id = PeerId::new(format!(
             "baocao-server-{}",
             &storage_id[..storage_id.len().min(8)]
         ));
         let mut config = SyncConfig::server(peer_id.clone(), storage_id);
-        config.max_message_bytes = max_message_bytes;
+        config.max_message_bytes = limits.max_message_bytes;
+        config.max_document_bytes = limits.max_document_bytes;
+        config.new_docs_rate = Some(limits.new_docs);
         let task = HubTask {
             sync: Synchronizer::new(config),
             conns: HashMap::new(),
+            writer: spawn_writer(pool.clone(), tx.clone()),
             pool,
             tx: tx.clone(),
             in_flight: 0,
@@ -122,6 +137,7 @@ impl Hub {
 struct HubTask {
     sync: Synchronizer,
     conns: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    writer: mpsc::UnboundedSender<WriteJob>,
     pool: SqlitePool,
     tx: mpsc::UnboundedSender<HubMsg>,
     in_flight: usize,
@@ -177,12 +193,17 @@ impl HubTask {
         }
         for task in results.storage {
             self.in_flight += 1;
-            let pool = self.pool.clone();
-            let tx = self.tx.clone();
-            tokio::spawn(async move {
-                let result = crate::store::perform(&pool, task).await;
-                let _ = tx.send(HubMsg::Storage(result));
-            });
+            if matches!(task.action, StorageAction::Load { .. }) {
+                // Reads run side by side (WAL readers do not block).
+                let pool = self.pool.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = crate::store::perform(&pool, task).await;
+                    let _ = tx.send(HubMsg::Storage(result));
+                });
+            } else {
+                let _ = self.writer.send(WriteJob::Storage(task));
+            }
         }
         for notice in results.notices {
             match notice {
@@ -227,13 +248,45 @@ impl HubTask {
             tracing::warn!(%doc, "document claims an identity that does not match its id");
             return;
         }
-        let pool = self.pool.clone();
-        tokio::spawn(async move {
-            if let Err(e) =
-                crate::store::upsert_projection(&pool, &doc, &meta, crate::db::now_ms()).await
-            {
-                tracing::error!(%doc, "cannot update projection: {e}");
-            }
-        });
+        let _ = self.writer.send(WriteJob::Projection(doc, meta));
     }
+}
+
+/// Work for the writer task.
+enum WriteJob {
+    Storage(StorageTask),
+    Projection(shared::DocumentId, ReportMeta),
+}
+
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// Starts the one task that writes to SQLite. Every write waiting when it
+/// wakes goes into one transaction (group commit): a burst of N saves costs
+/// one fsync, not N, and acknowledgements still wait for the commit.
+fn spawn_writer(
+    pool: SqlitePool,
+    hub: mpsc::UnboundedSender<HubMsg>,
+) -> mpsc::UnboundedSender<WriteJob> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<WriteJob>();
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut tasks = Vec::new();
+            let mut projections = Vec::new();
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    WriteJob::Storage(t) => tasks.push(t),
+                    WriteJob::Projection(id, meta) => projections.push((id, meta)),
+                }
+                if tasks.len() + projections.len() < MAX_BATCH {
+                    next = rx.try_recv().ok();
+                }
+            }
+            for result in crate::store::perform_writes(&pool, tasks, projections).await {
+                let _ = hub.send(HubMsg::Storage(result));
+            }
+        }
+    });
+    tx
 }

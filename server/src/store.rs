@@ -32,7 +32,6 @@ fn doc_of(key: &StorageKey) -> Result<String, sqlx::Error> {
 }
 
 async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome, sqlx::Error> {
-    let now = crate::db::now_ms();
     match action {
         StorageAction::Load { prefix } => {
             let doc = doc_of(&prefix)?;
@@ -49,12 +48,28 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
                     .collect(),
             ))
         }
-        StorageAction::Put { key, data } => {
-            insert_chunk(pool, &key, data, now).await?;
+        write => {
+            let mut tx = pool.begin().await?;
+            apply_write(&mut tx, write, crate::db::now_ms()).await?;
+            tx.commit().await?;
             Ok(StorageOutcome::Done)
         }
+    }
+}
+
+/// Carries out a put or a compaction inside the caller's transaction.
+async fn apply_write(
+    tx: &mut sqlx::SqliteConnection,
+    action: StorageAction,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match action {
+        StorageAction::Load { prefix } => Err(sqlx::Error::Protocol(format!(
+            "a load is not a write: {}",
+            prefix.joined()
+        ))),
+        StorageAction::Put { key, data } => insert_chunk(&mut *tx, &key, data, now).await,
         StorageAction::Compact { key, data, delete } => {
-            let mut tx = pool.begin().await?;
             insert_chunk(&mut *tx, &key, data, now).await?;
             for k in delete.iter().filter(|k| **k != key) {
                 sqlx::query("DELETE FROM chunks WHERE key = ?")
@@ -62,13 +77,56 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
-            Ok(StorageOutcome::Done)
+            Ok(())
         }
     }
 }
 
-/// Chunk keys are content hashes: writing the same key twice is a no-op.
+/// Performs many writes as one transaction — one fsync for all of them — and
+/// the projection updates that go with them. If the batch fails, each write
+/// is retried on its own so that one bad write fails alone.
+pub async fn perform_writes(
+    pool: &SqlitePool,
+    tasks: Vec<StorageTask>,
+    projections: Vec<(DocumentId, ReportMeta)>,
+) -> Vec<StorageResult> {
+    let now = crate::db::now_ms();
+    let batch = async {
+        let mut tx = pool.begin().await?;
+        for t in &tasks {
+            apply_write(&mut tx, t.action.clone(), now).await?;
+        }
+        for (id, meta) in &projections {
+            upsert_projection(&mut *tx, id, meta, now).await?;
+        }
+        tx.commit().await
+    };
+    match batch.await {
+        Ok(()) => tasks
+            .into_iter()
+            .map(|t| StorageResult {
+                id: t.id,
+                outcome: StorageOutcome::Done,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!("a batch of {} writes failed ({e}); one by one", tasks.len());
+            for (id, meta) in &projections {
+                if let Err(e) = upsert_projection(pool, id, meta, now).await {
+                    tracing::error!(%id, "cannot update projection: {e}");
+                }
+            }
+            let mut results = Vec::with_capacity(tasks.len());
+            for t in tasks {
+                results.push(perform(pool, t).await);
+            }
+            results
+        }
+    }
+}
+
+/// Writes a value. Chunk keys are content hashes, so rewriting one changes
+/// nothing; other keys (sync states) take the new value.
 async fn insert_chunk<'e, E>(
     exec: E,
     key: &StorageKey,
@@ -80,7 +138,7 @@ where
 {
     sqlx::query(
         "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (key) DO NOTHING",
+         ON CONFLICT (key) DO UPDATE SET data = excluded.data",
     )
     .bind(key.joined())
     .bind(doc_of(key)?)
@@ -96,16 +154,21 @@ pub async fn load_doc(
     pool: &SqlitePool,
     id: &DocumentId,
 ) -> Result<Option<AutoCommit>, sqlx::Error> {
-    let rows: Vec<(Vec<u8>,)> =
-        sqlx::query_as("SELECT data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
+    let rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
             .bind(id.to_string())
             .fetch_all(pool)
             .await?;
-    if rows.is_empty() {
+    let chunks: Vec<Vec<u8>> = rows
+        .into_iter()
+        .filter(|(k, _)| StorageKey::from_joined(k).chunk_kind().is_some())
+        .map(|(_, v)| v)
+        .collect();
+    if chunks.is_empty() {
         return Ok(None);
     }
     let mut doc = AutoCommit::new();
-    for (bytes,) in rows {
+    for bytes in chunks {
         if let Err(e) = doc.load_incremental(&bytes) {
             tracing::error!("skipping a corrupt chunk of {id}: {e}");
         }

@@ -2,6 +2,8 @@
 //! storage completions: every round must end with the phone's last edit
 //! acknowledged. (This found a stall when a change-less message was applied
 //! while the server's write was still pending; messages now wait for it.)
+//! Time also jumps at random, so the server parks the idle document and
+//! reloads it in the middle of exchanges.
 
 mod harness;
 
@@ -29,6 +31,7 @@ struct Node {
     held: Vec<StorageTask>,
     hold_storage: bool,
     out: VecDeque<Vec<u8>>,
+    now: i64,
 }
 
 impl Node {
@@ -39,6 +42,7 @@ impl Node {
             held: Vec::new(),
             hold_storage,
             out: VecDeque::new(),
+            now: 1_700_000_000_000,
         }
     }
 
@@ -49,7 +53,7 @@ impl Node {
     fn handle(&mut self, ev: SyncEvent) {
         let mut queue = VecDeque::from([ev]);
         while let Some(ev) = queue.pop_front() {
-            let r = self.sync.handle(Timestamp(0), ev);
+            let r = self.sync.handle(Timestamp(self.now), ev);
             self.out.extend(r.outgoing.into_iter().map(|(_, f)| f));
             for t in r.storage {
                 if self.hold_storage {
@@ -74,6 +78,7 @@ fn every_round_ends_acknowledged() {
     let key = ReportKey::new("bao-ve-tre-em", "ba-xa", "2024-H1");
     let id = key.document_id();
     let conn = ConnId(1);
+    let mut parked = 0;
     for seed in 1..=12u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let mut server = Node::new(SyncConfig::server(PeerId::new("server"), "s".into()), true);
@@ -89,7 +94,7 @@ fn every_round_ends_acknowledged() {
             let edits = 1 + rng.below(11);
             let mut made = 0;
             for _step in 0..100_000 {
-                match rng.below(4) {
+                match rng.below(5) {
                     0 if made < edits => {
                         made += 1;
                         text.push_str(&format!("{round}-{made} "));
@@ -112,6 +117,14 @@ fn every_round_ends_acknowledged() {
                             phone.handle(SyncEvent::received(conn, f));
                         }
                     }
+                    3 => {
+                        // Sometimes a minute passes: the server may park the document.
+                        if rng.below(4) == 0 {
+                            server.now += 60_000;
+                            server.handle(SyncEvent::tick());
+                            parked += usize::from(server.sync.docs_in_memory() == 0);
+                        }
+                    }
                     _ => {
                         if !server.held.is_empty() {
                             let i = rng.below(server.held.len());
@@ -131,4 +144,5 @@ fn every_round_ends_acknowledged() {
             );
         }
     }
+    assert!(parked > 0, "the server parked the document at least once");
 }

@@ -3,6 +3,8 @@
 //! headless Chromium ([`browser::World`]).
 
 pub mod browser;
+pub mod js_peer;
+pub mod link;
 pub mod native_client;
 pub mod server;
 

@@ -86,6 +86,22 @@ impl NativeClient {
         self.carry_out(res).await;
     }
 
+    /// Changes any loaded document directly through Automerge (documents that
+    /// are not reports, such as those other automerge-repo peers create).
+    pub async fn edit_raw(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit)) {
+        let doc = self.sync.doc_mut(id).expect("document on this phone");
+        f(doc);
+        doc.commit();
+        self.acked.remove(id);
+        let res = self.sync.handle(now(), SyncEvent::changed(*id));
+        self.carry_out(res).await;
+    }
+
+    /// A loaded document, read-only use intended.
+    pub fn doc(&mut self, id: &DocumentId) -> Option<&mut AutoCommit> {
+        self.sync.doc_mut(id)
+    }
+
     /// Asks for a document this phone does not have yet.
     pub async fn open(&mut self, id: DocumentId) {
         let res = self.sync.handle(now(), SyncEvent::open(id));

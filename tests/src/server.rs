@@ -14,6 +14,7 @@ pub struct TestServer {
     port: u16,
     static_dir: PathBuf,
     templates: PathBuf,
+    binary: PathBuf,
     http: reqwest::Client,
 }
 
@@ -37,11 +38,21 @@ pub fn server_binary() -> PathBuf {
 impl TestServer {
     /// A fresh server: new data folder (demo loaded), free port.
     pub async fn start() -> TestServer {
-        TestServer::start_with_templates(crate::repo_root().join("templates")).await
+        TestServer::start_with(server_binary(), crate::repo_root().join("templates")).await
+    }
+
+    /// The same with another build of the server (benchmarks use the release one).
+    pub async fn start_binary(binary: PathBuf) -> TestServer {
+        TestServer::start_with(binary, crate::repo_root().join("templates")).await
     }
 
     /// A fresh server reading its templates from `templates`.
     pub async fn start_with_templates(templates: PathBuf) -> TestServer {
+        TestServer::start_with(server_binary(), templates).await
+    }
+
+    /// A fresh server of `binary` reading its templates from `templates`.
+    pub async fn start_with(binary: PathBuf, templates: PathBuf) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let static_dir = crate::repo_root().join("client/dist");
         let mut s = TestServer {
@@ -50,6 +61,7 @@ impl TestServer {
             port: 0,
             static_dir,
             templates,
+            binary,
             http: reqwest::Client::new(),
         };
         s.spawn().await;
@@ -58,7 +70,7 @@ impl TestServer {
 
     async fn spawn(&mut self) {
         assert!(self.child.is_none(), "server already running");
-        let mut cmd = Command::new(server_binary());
+        let mut cmd = Command::new(&self.binary);
         cmd.arg("serve")
             .arg("--data-dir")
             .arg(self.data_dir.path())

@@ -3,7 +3,7 @@
 use super::ConnId;
 use super::storage::StorageKey;
 use automerge::{AutoCommit, ChangeHash};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -36,8 +36,13 @@ pub(super) struct DocState {
     /// The write under way, if any.
     pub(super) saving: Option<super::TaskId>,
     pub(super) compacting: bool,
-    /// Chunks in storage.
-    pub(super) chunks: BTreeSet<StorageKey>,
+    /// Chunks in storage, with their sizes.
+    pub(super) chunks: BTreeMap<StorageKey, usize>,
+    /// Shared heads last written per persistent peer (by storage id), which a
+    /// new connection from that peer resumes from.
+    pub(super) persisted_sync: BTreeMap<String, Vec<ChangeHash>>,
+    /// When a peer or the application last used it.
+    pub(super) last_used: crate::time::Timestamp,
 }
 
 impl DocState {
@@ -51,7 +56,9 @@ impl DocState {
             saved_heads: Vec::new(),
             saving: None,
             compacting: false,
-            chunks: BTreeSet::new(),
+            chunks: BTreeMap::new(),
+            persisted_sync: BTreeMap::new(),
+            last_used: crate::time::Timestamp(0),
         }
     }
 
@@ -61,6 +68,21 @@ impl DocState {
             doc,
             ..DocState::loading()
         }
+    }
+
+    /// Bytes of this document in storage.
+    pub(super) fn stored_bytes(&self) -> usize {
+        self.chunks.values().sum()
+    }
+
+    /// Sync state for a new connection: resumed from what we last persisted
+    /// for the peer's storage, or fresh.
+    pub(super) fn resumed_peer(&self, storage: Option<&str>) -> PeerDoc {
+        let mut peer = PeerDoc::default();
+        if let Some(heads) = storage.and_then(|s| self.persisted_sync.get(s)) {
+            peer.state.shared_heads = heads.clone();
+        }
+        peer
     }
 
     pub(super) fn is_empty(&mut self) -> bool {

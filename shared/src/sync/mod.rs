@@ -14,14 +14,18 @@
 
 pub mod dialer;
 mod docs;
+mod rate;
 pub mod storage;
+
+pub use rate::RateLimit;
 
 use crate::protocol::ids::{DocumentId, PeerId};
 use crate::protocol::wire::{PROTOCOL_VERSION, PeerMetadata, WireMessage};
 use crate::time::Timestamp;
 use automerge::AutoCommit;
 use docs::{DocState, Phase};
-use std::collections::{BTreeMap, BTreeSet};
+use rate::TokenBucket;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask, TaskId};
 
 /// Identifies a connection; chosen by the adapter, unique while it is open.
@@ -59,6 +63,20 @@ pub struct SyncConfig {
     /// that sees its heads in ours knows they are durable (servers). Clients
     /// send at once: their own storage failing must not stop an upload.
     pub durable_acks: bool,
+    /// Largest document accepted: changes that would grow a stored document
+    /// beyond it are refused and the connection closed.
+    pub max_document_bytes: usize,
+    /// How fast one connection may bring in documents it has not used yet;
+    /// messages beyond it wait (up to `max_deferred`, then the connection is
+    /// closed). `None`: no limit.
+    pub new_docs_rate: Option<RateLimit>,
+    /// Messages one connection may have waiting for the rate limit.
+    pub max_deferred: usize,
+    /// Drop a document from memory when it has been idle this long even
+    /// though connections still use it, keeping only how far each of them got
+    /// (a few hashes), so memory follows activity, not the number of
+    /// documents a long connection has touched. `None`: keep them.
+    pub park_after_ms: Option<i64>,
 }
 
 impl SyncConfig {
@@ -73,6 +91,13 @@ impl SyncConfig {
             compact_after: 32,
             accept_new_documents: true,
             durable_acks: true,
+            max_document_bytes: 16 * 1024 * 1024,
+            new_docs_rate: Some(RateLimit {
+                burst: 1000,
+                per_second: 100.0,
+            }),
+            max_deferred: 2000,
+            park_after_ms: Some(30_000),
         }
     }
 
@@ -87,6 +112,10 @@ impl SyncConfig {
             compact_after: 16,
             accept_new_documents: true,
             durable_acks: false,
+            max_document_bytes: 64 * 1024 * 1024,
+            new_docs_rate: None,
+            max_deferred: 2000,
+            park_after_ms: None,
         }
     }
 }
@@ -235,6 +264,30 @@ enum Handshake {
 struct Conn {
     handshake: Handshake,
     closing: bool,
+    /// The peer's storage id when it keeps its documents (sync state is
+    /// persisted for it).
+    remote_storage: Option<String>,
+    /// Documents this connection has used.
+    docs: BTreeSet<DocumentId>,
+    /// Admits documents not used yet at the configured rate.
+    budget: Option<TokenBucket>,
+    /// Document messages waiting for the budget, in arrival order.
+    deferred: VecDeque<(DocumentId, automerge::sync::Message, bool)>,
+}
+
+impl Conn {
+    /// Whether a message about `doc` may be handled now: the document is in
+    /// use on this connection already, or the budget admits it.
+    fn admits(&mut self, doc: DocumentId, now: Timestamp) -> bool {
+        if self.docs.contains(&doc) {
+            return true;
+        }
+        if self.budget.as_mut().is_none_or(|b| b.take(now)) {
+            self.docs.insert(doc);
+            return true;
+        }
+        false
+    }
 }
 
 /// The engine. See the module docs.
@@ -245,6 +298,11 @@ pub struct Synchronizer {
     docs: BTreeMap<DocumentId, DocState>,
     tasks: BTreeMap<TaskId, (DocumentId, TaskPurpose)>,
     next_task: u64,
+    /// The time of the event being handled.
+    now: Timestamp,
+    /// Documents dropped from memory while connections used them: per
+    /// connection, the heads shared with it, restored when the document loads.
+    parked: BTreeMap<ConnId, BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -252,11 +310,16 @@ enum TaskPurpose {
     Load,
     Save {
         chunk: StorageKey,
+        len: usize,
         heads: Vec<automerge::ChangeHash>,
     },
     Compact {
         key: StorageKey,
+        len: usize,
         replaced: Vec<StorageKey>,
+    },
+    SyncState {
+        storage: String,
     },
 }
 
@@ -269,6 +332,8 @@ impl Synchronizer {
             docs: BTreeMap::new(),
             tasks: BTreeMap::new(),
             next_task: 1,
+            now: Timestamp(0),
+            parked: BTreeMap::new(),
         }
     }
 
@@ -336,12 +401,13 @@ impl Synchronizer {
     }
 
     /// Processes one event. `now` is only used for timing decisions.
-    pub fn handle(&mut self, _now: Timestamp, event: SyncEvent) -> SyncResults {
+    pub fn handle(&mut self, now: Timestamp, event: SyncEvent) -> SyncResults {
         let mut out = SyncResults::default();
+        self.now = now;
         match event.0 {
             EventKind::Connected(conn, dir) => self.on_connected(conn, dir, &mut out),
             EventKind::Received(conn, bytes) => self.on_received(conn, bytes, &mut out),
-            EventKind::Disconnected(conn) => self.on_disconnected(conn),
+            EventKind::Disconnected(conn) => self.on_disconnected(conn, &mut out),
             EventKind::Storage(r) => self.on_storage(r, &mut out),
             EventKind::Open(doc) => self.on_open(doc, &mut out),
             EventKind::Changed(doc) => self.on_changed(doc, &mut out),
@@ -350,9 +416,76 @@ impl Synchronizer {
                 for id in ids {
                     self.save_if_needed(id, &mut out);
                 }
+                self.park_idle();
             }
         }
+        self.run_deferred(&mut out);
         out
+    }
+
+    /// Handles deferred document messages the rate limit now admits, keeping
+    /// each document's messages in order.
+    fn run_deferred(&mut self, out: &mut SyncResults) {
+        let now = self.now;
+        let waiting: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| !c.deferred.is_empty() && !c.closing)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in waiting {
+            let Some(c) = self.conns.get_mut(&conn) else {
+                continue;
+            };
+            let mut ready = Vec::new();
+            let mut still = VecDeque::new();
+            let mut blocked = BTreeSet::new();
+            for (doc, message, is_request) in std::mem::take(&mut c.deferred) {
+                if !blocked.contains(&doc) && c.admits(doc, now) {
+                    ready.push((doc, message, is_request));
+                } else {
+                    blocked.insert(doc);
+                    still.push_back((doc, message, is_request));
+                }
+            }
+            c.deferred = still;
+            for (doc, message, is_request) in ready {
+                self.on_doc_message(conn, doc, message, is_request, out);
+            }
+        }
+    }
+
+    /// Lets a document message through the connection's rate limit, or makes
+    /// it wait behind earlier ones.
+    fn admit(
+        &mut self,
+        conn: ConnId,
+        doc: DocumentId,
+        message: automerge::sync::Message,
+        is_request: bool,
+        out: &mut SyncResults,
+    ) {
+        let now = self.now;
+        let max = self.config.max_deferred;
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let waits_already = c.deferred.iter().any(|(d, _, _)| *d == doc);
+        if !waits_already && c.admits(doc, now) {
+            return self.on_doc_message(conn, doc, message, is_request, out);
+        }
+        if c.deferred.len() >= max {
+            let rate = self.config.new_docs_rate.map_or(0.0, |r| r.per_second);
+            return self.fail(
+                conn,
+                format!(
+                    "too many new documents on one connection: more than {max} waiting \
+                     for the limit of {rate} per second"
+                ),
+                out,
+            );
+        }
+        c.deferred.push_back((doc, message, is_request));
     }
 
     fn on_connected(&mut self, conn: ConnId, dir: Direction, out: &mut SyncResults) {
@@ -373,6 +506,10 @@ impl Synchronizer {
             Conn {
                 handshake,
                 closing: false,
+                remote_storage: None,
+                docs: BTreeSet::new(),
+                budget: self.config.new_docs_rate.map(TokenBucket::new),
+                deferred: VecDeque::new(),
             },
         );
     }
@@ -384,13 +521,75 @@ impl Synchronizer {
         }
     }
 
-    fn on_disconnected(&mut self, conn: ConnId) {
+    fn on_disconnected(&mut self, conn: ConnId, out: &mut SyncResults) {
+        // Last chance to remember how far this peer got.
+        let ids: Vec<DocumentId> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.peers.contains_key(&conn))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.persist_sync_state(id, conn, out);
+        }
         self.conns.remove(&conn);
+        self.parked.remove(&conn);
         for d in self.docs.values_mut() {
             d.peers.remove(&conn);
             d.queued.retain(|(c, _, _)| *c != conn);
         }
         self.evict_idle();
+    }
+
+    /// Drops documents idle for `park_after_ms` although connections use
+    /// them, remembering for each connection the heads it shares.
+    fn park_idle(&mut self) {
+        let Some(after) = self.config.park_after_ms else {
+            return;
+        };
+        let now = self.now;
+        let idle: Vec<DocumentId> = self
+            .docs
+            .iter_mut()
+            .filter(|(_, d)| {
+                d.phase == Phase::Ready && !d.peers.is_empty() && now.0 - d.last_used.0 >= after
+            })
+            .filter_map(|(id, d)| d.is_idle().then_some(*id))
+            .collect();
+        for id in idle {
+            let Some(d) = self.docs.remove(&id) else {
+                continue;
+            };
+            for (conn, peer) in d.peers {
+                self.parked
+                    .entry(conn)
+                    .or_default()
+                    .insert(id, peer.state.shared_heads);
+            }
+        }
+    }
+
+    /// Gives a document that just loaded back the connections parked on it.
+    fn unpark(&mut self, doc_id: DocumentId) {
+        let conns: Vec<ConnId> = self
+            .parked
+            .iter()
+            .filter(|(_, docs)| docs.contains_key(&doc_id))
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in conns {
+            let Some(heads) = self.parked.get_mut(&conn).and_then(|m| m.remove(&doc_id)) else {
+                continue;
+            };
+            if self.parked.get(&conn).is_some_and(BTreeMap::is_empty) {
+                self.parked.remove(&conn);
+            }
+            if let Some(d) = self.docs.get_mut(&doc_id) {
+                let peer = d.peers.entry(conn).or_default();
+                peer.state.shared_heads = heads;
+                peer.sent_any = true;
+            }
+        }
     }
 
     fn evict_idle(&mut self) {
@@ -460,7 +659,7 @@ impl Synchronizer {
                 WireMessage::Join {
                     sender_id,
                     supported_protocol_versions,
-                    ..
+                    metadata,
                 },
             ) => {
                 if !supported_protocol_versions
@@ -480,10 +679,17 @@ impl Synchronizer {
                     metadata: Some(self.metadata()),
                 };
                 out.outgoing.push((conn, reply.encode()));
-                return self.peer_ready(conn, sender_id, out);
+                return self.peer_ready(conn, sender_id, metadata, out);
             }
-            (Handshake::AwaitingPeer, WireMessage::Peer { sender_id, .. }) => {
-                return self.peer_ready(conn, sender_id, out);
+            (
+                Handshake::AwaitingPeer,
+                WireMessage::Peer {
+                    sender_id,
+                    metadata,
+                    ..
+                },
+            ) => {
+                return self.peer_ready(conn, sender_id, metadata, out);
             }
             (_, WireMessage::Error { message }) => {
                 out.notices.push(SyncNotice::RemoteError { conn, message });
@@ -514,7 +720,14 @@ impl Synchronizer {
                         out,
                     );
                 }
-                self.on_doc_message(conn, document_id, data, is_request, out)
+                match automerge::sync::Message::decode(&data) {
+                    Ok(m) => self.admit(conn, document_id, m, is_request, out),
+                    Err(e) => self.fail(
+                        conn,
+                        format!("invalid Automerge sync message for {document_id}: {e}"),
+                        out,
+                    ),
+                }
             }
             WireMessage::DocUnavailable { document_id, .. } => {
                 out.notices.push(SyncNotice::DocUnavailable {
@@ -525,14 +738,32 @@ impl Synchronizer {
             WireMessage::Join { .. } | WireMessage::Peer { .. } => {
                 self.fail(conn, "handshake repeated".into(), out)
             }
-            // Ephemeral messages and the remote-heads protocol carry nothing we store.
+            // The remote-heads protocol carries nothing we store.
+            WireMessage::Other { message_type }
+                if matches!(
+                    message_type.as_str(),
+                    "remote-subscription-change" | "remote-heads-changed"
+                ) => {}
+            WireMessage::Other { message_type } => {
+                self.fail(conn, format!("unknown message type {message_type:?}"), out)
+            }
+            // Ephemeral messages are for live presence; we keep nothing of them.
             _ => {}
         }
     }
 
-    fn peer_ready(&mut self, conn: ConnId, peer: PeerId, out: &mut SyncResults) {
+    fn peer_ready(
+        &mut self,
+        conn: ConnId,
+        peer: PeerId,
+        metadata: Option<PeerMetadata>,
+        out: &mut SyncResults,
+    ) {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.handshake = Handshake::Ready(peer.clone());
+            c.remote_storage = metadata
+                .filter(|m| !m.is_ephemeral)
+                .and_then(|m| m.storage_id);
         }
         out.notices.push(SyncNotice::PeerReady { conn, peer });
         if self.config.announce {
@@ -546,21 +777,11 @@ impl Synchronizer {
         &mut self,
         conn: ConnId,
         doc_id: DocumentId,
-        data: Vec<u8>,
+        message: automerge::sync::Message,
         is_request: bool,
         out: &mut SyncResults,
     ) {
         let durable = self.config.durable_acks;
-        let message = match automerge::sync::Message::decode(&data) {
-            Ok(m) => m,
-            Err(e) => {
-                return self.fail(
-                    conn,
-                    format!("invalid Automerge sync message for {doc_id}: {e}"),
-                    out,
-                );
-            }
-        };
         match self.docs.get_mut(&doc_id) {
             None => {
                 let mut d = DocState::loading();
@@ -588,9 +809,14 @@ impl Synchronizer {
         out: &mut SyncResults,
     ) {
         let accept_new = self.config.accept_new_documents;
+        let max_doc = self.config.max_document_bytes;
         let peer_id = self.config.peer_id.clone();
-        let remote = match self.conns.get(&conn).map(|c| &c.handshake) {
-            Some(Handshake::Ready(p)) => p.clone(),
+        let (remote, storage) = match self.conns.get(&conn) {
+            Some(Conn {
+                handshake: Handshake::Ready(p),
+                remote_storage,
+                ..
+            }) => (p.clone(), remote_storage.clone()),
             _ => return,
         };
         let Some(d) = self.docs.get_mut(&doc_id) else {
@@ -605,8 +831,28 @@ impl Synchronizer {
             out.outgoing.push((conn, unavailable.encode()));
             return;
         }
+        let incoming: usize = message.changes.iter().map(<[u8]>::len).sum();
+        if incoming > 0 && d.stored_bytes() + incoming > max_doc {
+            let stored = d.stored_bytes();
+            return self.fail(
+                conn,
+                format!(
+                    "document {doc_id} would grow to {} bytes, over the limit of {max_doc}",
+                    stored + incoming
+                ),
+                out,
+            );
+        }
+        let sender_has_nothing = message.heads.is_empty();
+        d.last_used = self.now;
         let before = d.doc.get_heads();
-        let peer = d.peers.entry(conn).or_default();
+        if !d.peers.contains_key(&conn) {
+            let resumed = d.resumed_peer(storage.as_deref());
+            d.peers.insert(conn, resumed);
+        }
+        let Some(peer) = d.peers.get_mut(&conn) else {
+            return;
+        };
         let result = {
             use automerge::sync::SyncDoc;
             d.doc.sync().receive_sync_message(&mut peer.state, message)
@@ -622,6 +868,17 @@ impl Synchronizer {
             // Neither side has it: say so (and keep the peer registered, so it
             // hears about the document if someone uploads it later).
             out.outgoing.push((conn, unavailable.encode()));
+            return;
+        }
+        if d.is_empty() && sender_has_nothing {
+            // A `sync` (not a request) about a document neither side has: an
+            // answer to a request nobody made. Say we do not have it, and
+            // forget it.
+            out.outgoing.push((conn, unavailable.encode()));
+            d.peers.remove(&conn);
+            if d.peers.is_empty() && d.queued.is_empty() && d.saving.is_none() {
+                self.docs.remove(&doc_id);
+            }
             return;
         }
         self.save_if_needed(doc_id, out);
@@ -641,9 +898,11 @@ impl Synchronizer {
     }
 
     fn on_changed(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
-        if !self.docs.contains_key(&doc_id) {
+        let now = self.now;
+        let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
-        }
+        };
+        d.last_used = now;
         if self.config.announce {
             self.announce(doc_id, out);
         }
@@ -653,10 +912,17 @@ impl Synchronizer {
 
     /// Registers every ready connection as a peer of the document.
     fn announce(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
-        let conns: Vec<ConnId> = self.ready_peers().into_iter().map(|(c, _)| c).collect();
+        let conns: Vec<(ConnId, Option<String>)> = self
+            .ready_peers()
+            .into_iter()
+            .map(|(c, _)| (c, self.conns.get(&c).and_then(|s| s.remote_storage.clone())))
+            .collect();
         if let Some(d) = self.docs.get_mut(&doc_id) {
-            for c in conns {
-                d.peers.entry(c).or_default();
+            for (c, storage) in conns {
+                if !d.peers.contains_key(&c) {
+                    let resumed = d.resumed_peer(storage.as_deref());
+                    d.peers.insert(c, resumed);
+                }
             }
         }
         self.sync_doc(doc_id, out);
@@ -707,6 +973,7 @@ impl Synchronizer {
             doc_id,
             TaskPurpose::Save {
                 chunk: chunk.clone(),
+                len: data.len(),
                 heads: heads.clone(),
             },
             StorageAction::Put { key: chunk, data },
@@ -727,12 +994,13 @@ impl Synchronizer {
         }
         let data = d.doc.save();
         let key = StorageKey::chunk(&doc_id, storage::ChunkKind::Snapshot, &data);
-        let replaced: Vec<StorageKey> = d.chunks.iter().filter(|k| **k != key).cloned().collect();
+        let replaced: Vec<StorageKey> = d.chunks.keys().filter(|k| **k != key).cloned().collect();
         d.compacting = true;
         let task = self.new_task(
             doc_id,
             TaskPurpose::Compact {
                 key: key.clone(),
+                len: data.len(),
                 replaced: replaced.clone(),
             },
             StorageAction::Compact {
@@ -769,11 +1037,11 @@ impl Synchronizer {
                     }
                 }
             }
-            (TaskPurpose::Save { chunk, heads }, StorageOutcome::Done) => {
+            (TaskPurpose::Save { chunk, len, heads }, StorageOutcome::Done) => {
                 if let Some(d) = self.docs.get_mut(&doc_id) {
                     d.saving = None;
                     d.saved_heads = heads;
-                    d.chunks.insert(chunk);
+                    d.chunks.insert(chunk, len);
                 }
                 // More may have arrived while writing.
                 self.save_if_needed(doc_id, out);
@@ -797,13 +1065,26 @@ impl Synchronizer {
                     },
                 });
             }
-            (TaskPurpose::Compact { key, replaced }, StorageOutcome::Done) => {
+            (TaskPurpose::Compact { key, len, replaced }, StorageOutcome::Done) => {
                 if let Some(d) = self.docs.get_mut(&doc_id) {
                     d.compacting = false;
                     for k in &replaced {
                         d.chunks.remove(k);
                     }
-                    d.chunks.insert(key);
+                    d.chunks.insert(key, len);
+                }
+            }
+            (TaskPurpose::SyncState { .. }, StorageOutcome::Done) => {}
+            (TaskPurpose::SyncState { storage }, outcome) => {
+                // Not written: forget the claim, so it is written again later.
+                if let Some(d) = self.docs.get_mut(&doc_id) {
+                    d.persisted_sync.remove(&storage);
+                }
+                if let StorageOutcome::Failed(message) = outcome {
+                    out.notices.push(SyncNotice::StorageFailed {
+                        doc: Some(doc_id),
+                        message,
+                    });
                 }
             }
             (TaskPurpose::Compact { .. }, outcome) => {
@@ -834,15 +1115,32 @@ impl Synchronizer {
         // Snapshots first: incremental chunks then apply on top without queueing.
         chunks.sort_by_key(|(k, _)| k.chunk_kind() != Some(storage::ChunkKind::Snapshot));
         let mut doc = AutoCommit::new();
+        let mut sync_states = Vec::new();
         for (key, bytes) in chunks {
+            if let Some(storage) = key.sync_state_peer() {
+                sync_states.push((storage.to_string(), bytes));
+                continue;
+            }
             if key.chunk_kind().is_none() {
                 continue;
             }
             match doc.load_incremental(&bytes) {
                 Ok(_) => {
-                    d.chunks.insert(key);
+                    d.chunks.insert(key, bytes.len());
                 }
                 Err(_) => out.notices.push(SyncNotice::CorruptChunk { key }),
+            }
+        }
+        // A sync state is only believed when we hold everything it says we
+        // share: otherwise the peer would never send what we are missing.
+        for (storage, bytes) in sync_states {
+            if let Ok(state) = automerge::sync::State::decode(&bytes)
+                && state
+                    .shared_heads
+                    .iter()
+                    .all(|h| doc.get_change_by_hash(h).is_some())
+            {
+                d.persisted_sync.insert(storage, state.shared_heads);
             }
         }
         // What came from storage is durable; a document the application
@@ -853,7 +1151,9 @@ impl Synchronizer {
         }
         d.doc = doc;
         d.phase = Phase::Ready;
+        d.last_used = self.now;
         out.notices.push(SyncNotice::DocLoaded { doc: doc_id });
+        self.unpark(doc_id);
         self.drain_queued(doc_id, out);
         self.save_if_needed(doc_id, out);
         if self.config.announce {
@@ -933,14 +1233,52 @@ impl Synchronizer {
             return;
         };
         let conns: Vec<ConnId> = d.peers.keys().copied().collect();
+        let mut newly = Vec::new();
         for conn in conns {
             let covered = d.covered_by(conn);
             if let Some(p) = d.peers.get_mut(&conn) {
                 if covered && !p.acked {
                     out.notices.push(SyncNotice::DocAcked { doc: doc_id, conn });
+                    newly.push(conn);
                 }
                 p.acked = covered;
             }
         }
+        for conn in newly {
+            self.persist_sync_state(doc_id, conn, out);
+        }
+    }
+
+    /// Writes how far we got with a persistent peer on this document, if that
+    /// moved since the last write and everything we claim to share is in our
+    /// storage.
+    fn persist_sync_state(&mut self, doc_id: DocumentId, conn: ConnId, out: &mut SyncResults) {
+        let Some(storage) = self.conns.get(&conn).and_then(|c| c.remote_storage.clone()) else {
+            return;
+        };
+        let Some(key) = StorageKey::sync_state(&doc_id, &storage) else {
+            return;
+        };
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        if d.phase != Phase::Ready || !d.is_saved() {
+            return;
+        }
+        let Some(peer) = d.peers.get(&conn) else {
+            return;
+        };
+        let shared = peer.state.shared_heads.clone();
+        if shared.is_empty() || d.persisted_sync.get(&storage) == Some(&shared) {
+            return;
+        }
+        let data = peer.state.encode();
+        d.persisted_sync.insert(storage.clone(), shared);
+        let task = self.new_task(
+            doc_id,
+            TaskPurpose::SyncState { storage },
+            StorageAction::Put { key, data },
+        );
+        out.storage.push(task);
     }
 }

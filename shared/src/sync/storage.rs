@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StorageKey(pub Vec<String>);
 
+const SYNC_STATE: &str = "sync-state";
+
 /// What kind of chunk a document key holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChunkKind {
@@ -33,6 +35,27 @@ impl StorageKey {
             ChunkKind::Incremental => "incremental",
         };
         StorageKey(vec![doc.to_string(), kind.into(), hex::encode(&hash[..16])])
+    }
+
+    /// Where the sync state with one persistent peer (named by its storage id)
+    /// is kept, so a reconnect days later resumes instead of starting over.
+    /// `None` when the storage id cannot be a key segment.
+    pub fn sync_state(doc: &DocumentId, storage_id: &str) -> Option<StorageKey> {
+        (!storage_id.is_empty() && !storage_id.contains('/')).then(|| {
+            StorageKey(vec![
+                doc.to_string(),
+                SYNC_STATE.into(),
+                storage_id.to_string(),
+            ])
+        })
+    }
+
+    /// The peer's storage id, if this is a sync-state key.
+    pub fn sync_state_peer(&self) -> Option<&str> {
+        match self.0.as_slice() {
+            [_, kind, storage] if kind == SYNC_STATE => Some(storage),
+            _ => None,
+        }
     }
 
     /// The document this key belongs to, if it is a document key.
@@ -208,6 +231,7 @@ pub mod conformance {
             snap(&a, b"a-snap"),
             inc(&b, b"b1"),
         );
+        let sync = StorageKey::sync_state(&a, "peer-storage-1").expect("a valid storage id");
         let put = |k: &StorageKey, v: &[u8]| StorageAction::Put {
             key: k.clone(),
             data: v.to_vec(),
@@ -252,7 +276,17 @@ pub mod conformance {
                 },
                 Expect::Done,
             ),
-            (load(&a), Expect::Loaded(vec![(a3, b"a-snap".to_vec())])),
+            (
+                load(&a),
+                Expect::Loaded(vec![(a3.clone(), b"a-snap".to_vec())]),
+            ),
+            // A sync state is rewritten in place: the last put wins.
+            (put(&sync, b"old"), Expect::Done),
+            (put(&sync, b"new"), Expect::Done),
+            (
+                load(&a),
+                Expect::Loaded(vec![(a3, b"a-snap".to_vec()), (sync, b"new".to_vec())]),
+            ),
         ];
         actions
             .into_iter()

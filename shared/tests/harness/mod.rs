@@ -34,6 +34,8 @@ pub struct Network {
     queue: VecDeque<(usize, ConnId, Vec<u8>)>,
     pub now: i64,
     next_conn: u64,
+    /// Bytes of every frame routed so far.
+    pub wire_bytes: usize,
 }
 
 impl Network {
@@ -137,6 +139,7 @@ impl Network {
         self.peers[peer].notices.extend(res.notices);
         for (conn, bytes) in res.outgoing {
             if let Some((to, to_conn)) = self.route(peer, conn) {
+                self.wire_bytes += bytes.len();
                 self.queue.push_back((to, to_conn, bytes));
             }
         }

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// An unmodified @automerge/automerge-repo client (with its WebSocket adapter)
+// as a test peer. The Rust tests run one command per process and read the
+// single JSON line it prints on stdout; progress and errors go to stderr.
+//
+//   node peer.mjs create --server ws://… --content '{"title":"…"}' [--edits N]
+//   node peer.mjs fetch  --server ws://… --id <documentId>
+//   node peer.mjs edit   --server ws://… --id <documentId> --set '{"path.to.key": value}'
+//
+// create/edit finish only when the server's sync state holds our heads (the
+// server acknowledged every change); fetch finishes when the document arrived.
+// Every wait is bounded (--timeout seconds, default 20).
+import { Repo } from "@automerge/automerge-repo"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import * as A from "@automerge/automerge"
+
+const [command, ...rest] = process.argv.slice(2)
+const args = {}
+for (let i = 0; i < rest.length; i += 2) args[rest[i].replace(/^--/, "")] = rest[i + 1]
+const timeoutS = parseFloat(args.timeout ?? "20")
+const log = (...a) => console.error(`[js-peer ${command}]`, ...a)
+
+function bounded(promise, what) {
+  let timer
+  return Promise.race([
+    promise,
+    new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out: ${what}`)), timeoutS * 1000) }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+const sameHeads = (a, b) => a && b && a.length === b.length && [...a].sort().every((h, i) => h === [...b].sort()[i])
+
+function repoOnline() {
+  const adapter = new WebSocketClientAdapter(args.server, 1000)
+  const repo = new Repo({ network: [adapter], peerId: `js-${command}-${process.pid}`, sharePolicy: async () => true })
+  return { repo, adapter }
+}
+
+// Resolves when the server's sync state for `documentId` holds `heads`.
+function serverHolds(repo, documentId, heads) {
+  return new Promise(resolve => {
+    const check = ({ documentId: d, syncState }) => {
+      if (d === documentId && sameHeads(syncState.theirHeads, heads)) {
+        repo.synchronizer.off("sync-state", check)
+        resolve()
+      }
+    }
+    repo.synchronizer.on("sync-state", check)
+  })
+}
+
+function setPath(doc, path, value) {
+  const parts = path.split(".")
+  let obj = doc
+  for (const p of parts.slice(0, -1)) {
+    if (obj[p] === undefined) obj[p] = {}
+    obj = obj[p]
+  }
+  obj[parts[parts.length - 1]] = value
+}
+
+async function main() {
+  const { repo, adapter } = repoOnline()
+  let handle
+  if (command === "create") {
+    handle = repo.create(JSON.parse(args.content))
+    for (let k = 0; k < parseInt(args.edits ?? "0"); k++) handle.change(d => { d.edits = (d.edits ?? 0) + 1 })
+  } else if (command === "fetch" || command === "edit") {
+    handle = await bounded(repo.find(`automerge:${args.id}`), `find ${args.id}`)
+    if (command === "edit") {
+      const set = JSON.parse(args.set)
+      handle.change(d => { for (const [k, v] of Object.entries(set)) setPath(d, k, v) })
+    }
+  } else {
+    throw new Error(`unknown command ${command}`)
+  }
+  const heads = A.getHeads(handle.doc())
+  if (command !== "fetch") {
+    await bounded(serverHolds(repo, handle.documentId, heads), `server acknowledgement of ${handle.documentId}`)
+  }
+  const out = { documentId: handle.documentId, url: handle.url, heads, doc: A.toJS(handle.doc()) }
+  process.stdout.write(JSON.stringify(out) + "\n")
+  // Leave with a close frame, as a phone app would.
+  repo.networkSubsystem.removeNetworkAdapter(adapter)
+  await new Promise(r => setTimeout(r, 50))
+}
+
+main().then(
+  () => process.exit(0),
+  e => { log(String(e?.stack ?? e)); process.exit(1) },
+)
