@@ -166,6 +166,11 @@ impl TestServer {
         }
     }
 
+    /// Serves the web app from `dir` from the next (re)start on.
+    pub fn set_static_dir(&mut self, dir: PathBuf) {
+        self.static_dir = dir;
+    }
+
     /// Starts the server again on the same data folder and port.
     pub async fn restart(&mut self) {
         self.spawn().await;
