@@ -173,6 +173,29 @@ impl World {
             .unwrap_or_else(|e| panic!("click {selector}: {e}"));
     }
 
+    /// Waits until the service worker controls the page (the app would now
+    /// open with no network).
+    pub async fn wait_controlled(&self) {
+        self.wait_until(
+            "the service worker controls the page",
+            QUICK,
+            "navigator.serviceWorker.controller !== null",
+        )
+        .await;
+    }
+
+    /// Opens the officer's report from the report list and waits until the
+    /// server's copy (the demo data) is in the form.
+    pub async fn open_report_from_server(&self, unit: &str) {
+        self.click(&format!("[data-testid=report-{unit}]")).await;
+        self.wait_until(
+            "the report arrived from the server",
+            QUICK,
+            "document.querySelector('[data-testid=field-villages]')?.value !== ''",
+        )
+        .await;
+    }
+
     /// Waits until `selector` matches an element.
     pub async fn wait_for(&self, selector: &str) {
         self.wait_until(

@@ -85,21 +85,8 @@ async fn a_whole_report_filled_offline_on_a_phone_survives_a_browser_restart() {
         .await;
 
     // The report arrives from the server; the service worker takes the page.
-    world.click(&format!("[data-testid=report-{UNIT}]")).await;
-    world
-        .wait_until(
-            "the report arrived from the server",
-            QUICK,
-            "document.querySelector('[data-testid=field-villages]')?.value !== ''",
-        )
-        .await;
-    world
-        .wait_until(
-            "the service worker controls the page",
-            QUICK,
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
+    world.open_report_from_server(UNIT).await;
+    world.wait_controlled().await;
 
     // Offline: no server at all. The app opens from the service worker.
     server.stop().await;

@@ -34,15 +34,7 @@ async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
     // Online: pick the commune officer, open the report, edit one figure.
     world.goto(&format!("{}/", server.url())).await;
     world.click(&format!("[data-testid=user-{OFFICER}]")).await;
-    world.click(&format!("[data-testid=report-{UNIT}]")).await;
-    // The report comes from the server (demo data) before we touch it.
-    world
-        .wait_until(
-            "the report arrived from the server",
-            QUICK,
-            "document.querySelector('[data-testid=field-villages]')?.value !== ''",
-        )
-        .await;
+    world.open_report_from_server(UNIT).await;
     world.fill("[data-testid=field-officers]", "7").await;
     server_has(&server, &doc, "officers", 7, QUICK).await;
     world
@@ -52,13 +44,7 @@ async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
             &check::doc_state_is("server"),
         )
         .await;
-    world
-        .wait_until(
-            "the service worker controls the page",
-            QUICK,
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
+    world.wait_controlled().await;
 
     // Offline: the server is gone; the app opens from the service worker.
     server.stop().await;

@@ -55,14 +55,7 @@ async fn a_full_phone_says_so_and_loses_nothing_already_stored() {
     let world = World::launch(profile.path(), Screen::PHONE).await;
     world.goto(&format!("{}/", server.url())).await;
     world.click(&format!("[data-testid=user-{OFFICER}]")).await;
-    world.click(&format!("[data-testid=report-{UNIT}]")).await;
-    world
-        .wait_until(
-            "the report arrived from the server",
-            QUICK,
-            "document.querySelector('[data-testid=field-villages]')?.value !== ''",
-        )
-        .await;
+    world.open_report_from_server(UNIT).await;
     world.fill("[data-testid=field-officers]", "7").await;
     world
         .wait_until(
@@ -71,13 +64,7 @@ async fn a_full_phone_says_so_and_loses_nothing_already_stored() {
             "document.querySelector('[data-testid=report-sync-state]')?.dataset.state === 'server'",
         )
         .await;
-    world
-        .wait_until(
-            "the service worker controls the page",
-            QUICK,
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
+    world.wait_controlled().await;
     server.stop().await;
 
     // How many reports of this size the budget holds (the README quotes it).

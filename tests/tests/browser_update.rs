@@ -77,13 +77,7 @@ async fn a_new_version_waits_for_the_next_start() {
     world.goto(&format!("{}/", server.url())).await;
     world.click("[data-testid=user-cb-ba-dinh]").await;
     world.click("[data-testid=report-ba-dinh]").await;
-    world
-        .wait_until(
-            "the service worker controls the page",
-            QUICK,
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
+    world.wait_controlled().await;
     let first = cache_names(&world).await;
     assert_eq!(first.len(), 1, "{first:?}");
 

@@ -47,13 +47,7 @@ async fn screenshots() {
         world.screenshot(&shot("report-form")).await;
 
         // Offline edit: the status bar says where the data is.
-        world
-            .wait_until(
-                "the service worker controls the page",
-                QUICK,
-                "navigator.serviceWorker.controller !== null",
-            )
-            .await;
+        world.wait_controlled().await;
         server.stop().await;
         world.fill("[data-testid=field-officers]", officers).await;
         world
