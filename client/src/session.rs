@@ -14,6 +14,14 @@ use shared::PeerId;
 use shared::dataset::User;
 use std::sync::Arc;
 
+/// The server's API version when this app cannot rely on it: another
+/// version than [`shared::API_VERSION`], or `Some(0)` for a server that does
+/// not announce one (older than the header).
+pub fn api_mismatch(server: Option<u32>) -> Option<u32> {
+    let server = server.unwrap_or(0);
+    (server != shared::API_VERSION).then_some(server)
+}
+
 /// App-wide session state; `Copy`, provided as context by the app root.
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -77,8 +85,7 @@ impl Session {
         spawn_local(async move {
             match api::bootstrap().await {
                 Ok((boot, version)) => {
-                    let version = version.unwrap_or(0);
-                    let mismatch = (version != shared::API_VERSION).then_some(version);
+                    let mismatch = api_mismatch(version);
                     if self.server_api.get_untracked() != mismatch {
                         self.server_api.set(mismatch);
                     }
@@ -128,4 +135,18 @@ pub fn peer_identity() -> (PeerId, String) {
         made
     });
     (PeerId::new(identity.peer_id), identity.storage_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_mismatch;
+
+    #[test]
+    fn only_the_same_api_version_is_silent() {
+        let ours = shared::API_VERSION;
+        assert_eq!(api_mismatch(Some(ours)), None);
+        assert_eq!(api_mismatch(Some(ours + 1)), Some(ours + 1));
+        assert_eq!(api_mismatch(Some(ours - 1)), Some(ours - 1));
+        assert_eq!(api_mismatch(None), Some(0));
+    }
 }

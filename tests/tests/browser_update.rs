@@ -80,6 +80,11 @@ async fn a_new_version_waits_for_the_next_start() {
     world.wait_controlled().await;
     let first = cache_names(&world).await;
     assert_eq!(first.len(), 1, "{first:?}");
+    // The server announces the API version the app checks at start.
+    let api: String = world
+        .eval("fetch('/api/bootstrap').then((r) => r.headers.get('x-baocao-api'))")
+        .await;
+    assert_eq!(api, shared::API_VERSION.to_string());
 
     // The server gets the next version; the phone notices it in the background.
     next_version(dist.path());
