@@ -1,8 +1,8 @@
 //! The reference data every request needs: org units, templates, users and
 //! reporting rounds, held in memory.
 
-use shared::dataset::{Round, User, UserRole};
-use shared::{OrgTree, OrgUnit, Template};
+use shared::dataset::{Round, User};
+use shared::{OrgTree, Template};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -73,42 +73,9 @@ impl Catalog {
         pool: &SqlitePool,
         templates: BTreeMap<String, Template>,
     ) -> Result<Catalog, String> {
-        let units: Vec<(String, String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, name, kind, parent FROM org_units ORDER BY pos")
-                .fetch_all(pool)
-                .await
-                .map_err(|e| e.to_string())?;
-        let tree = OrgTree::from_units(
-            units
-                .into_iter()
-                .map(|(id, name, kind, parent)| OrgUnit {
-                    id,
-                    name,
-                    kind,
-                    parent,
-                })
-                .collect(),
-        )
-        .map_err(|e| e.to_string())?;
-        let users: Vec<(String, String, String, String)> =
-            sqlx::query_as("SELECT id, name, role, unit FROM users ORDER BY rowid")
-                .fetch_all(pool)
-                .await
-                .map_err(|e| e.to_string())?;
-        let users = users
-            .into_iter()
-            .map(|(id, name, role, unit)| {
-                let role: UserRole =
-                    serde_json::from_value(serde_json::Value::String(role.clone()))
-                        .map_err(|_| format!("user {id} has unknown role {role:?}"))?;
-                Ok(User {
-                    id,
-                    name,
-                    role,
-                    unit,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
+        let directory = crate::auth::Directory::load(pool).await?;
+        let tree = directory.tree;
+        let users = directory.users;
         let rounds: Vec<(String, String, String, Option<String>)> =
             sqlx::query_as("SELECT template, period, unit, deadline FROM rounds ORDER BY rowid")
                 .fetch_all(pool)

@@ -1,6 +1,6 @@
 //! Command-line interface: `baocao serve` and friends.
 
-use crate::{catalog, db, demo, http, hub};
+use crate::{auth, catalog, db, demo, http, hub};
 use clap::{Args, Parser, Subcommand};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -20,6 +20,9 @@ enum Command {
     Serve(ServeArgs),
     /// Print a consolidating unit's figures for a template and period as JSON.
     Figures(FiguresArgs),
+    /// Write the consolidated report (docx, html, txt, json) or the round's
+    /// data (xlsx, csv) to a file.
+    Export(ExportArgs),
 }
 
 /// Settings of `baocao serve`.
@@ -43,6 +46,11 @@ pub struct ServeArgs {
     /// Do not load the demo district on first start.
     #[arg(long)]
     pub no_demo: bool,
+    /// Serve without accounts: every connection may read and write every
+    /// document, as the automerge-repo reference servers do. For benchmarks
+    /// against them and for tests of the sync engine itself; never in production.
+    #[arg(long)]
+    pub no_auth: bool,
     /// Largest WebSocket message accepted, in bytes.
     #[arg(long, env = "BAOCAO_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_message_bytes: usize,
@@ -90,6 +98,18 @@ struct FiguresArgs {
     unit: String,
 }
 
+#[derive(Debug, Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    round: FiguresArgs,
+    /// docx, xlsx, csv, html, txt or json.
+    #[arg(long)]
+    format: String,
+    /// File to write.
+    #[arg(long)]
+    out: PathBuf,
+}
+
 /// Entry point of the binary.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -103,6 +123,7 @@ pub async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Figures(args) => figures(args).await,
+        Command::Export(args) => export(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -134,7 +155,25 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::info!("projected {repaired} reports stored before the last stop");
     }
     let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
-    let hub = hub::Hub::start(pool.clone(), storage_id, args.limits());
+    let directory = auth::SharedDirectory::new(auth::Directory {
+        tree: catalog.tree.clone(),
+        users: catalog.users.clone(),
+    });
+    directory.keep_fresh(pool.clone(), std::time::Duration::from_secs(10));
+    let policy = if args.no_auth {
+        tracing::warn!("serving WITHOUT accounts (--no-auth): anyone may read and write anything");
+        None
+    } else {
+        let (actors, owners) = crate::store::load_bindings(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        Some(auth::policy::ServerPolicy::new(
+            directory.clone(),
+            actors,
+            owners,
+        ))
+    };
+    let hub = hub::Hub::start(pool.clone(), storage_id, args.limits(), policy);
     let addr = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -147,7 +186,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         );
     }
     print_banner(&catalog, local);
-    let state = http::AppState::new(catalog, pool.clone(), hub.clone(), args.clone());
+    let state = http::AppState::new(catalog, pool.clone(), hub.clone(), args.clone(), directory);
     http::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
@@ -207,12 +246,40 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn figures(args: FiguresArgs) -> Result<(), String> {
+/// Opens the database and reads the catalog, for the one-shot commands.
+async fn open_catalog(args: &FiguresArgs) -> Result<(sqlx::SqlitePool, catalog::Catalog), String> {
     let pool = db::open(&args.data_dir).await.map_err(|e| e.to_string())?;
     let templates = catalog::load_templates(&args.templates)?;
     let catalog = catalog::Catalog::load(&pool, templates)
         .await
         .map_err(|e| e.to_string())?;
+    Ok((pool, catalog))
+}
+
+async fn export(args: ExportArgs) -> Result<(), String> {
+    let format: crate::export::Format = args.format.parse()?;
+    let (pool, catalog) = open_catalog(&args.round).await?;
+    let r = &args.round;
+    let data = crate::export::load(
+        &pool,
+        std::sync::Arc::new(catalog),
+        &r.template,
+        &r.period,
+        &r.unit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let bytes = data
+        .export(format, crate::export::today_vn())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&args.out, bytes)
+        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+async fn figures(args: FiguresArgs) -> Result<(), String> {
+    let (pool, catalog) = open_catalog(&args).await?;
     let out = http::api::compute_figures(&pool, &catalog, &args.template, &args.period, &args.unit)
         .await
         .map_err(|e| e.to_string())?;

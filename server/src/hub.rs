@@ -6,6 +6,8 @@
 //! concurrently; their completions come back as events), closes, and
 //! notices (a saved report refreshes its row in the `documents` projection).
 
+use crate::auth::policy::{Learnt, ServerPolicy};
+use shared::dataset::User;
 use shared::report::ReportMeta;
 use shared::sync::storage::{StorageAction, StorageResult, StorageTask};
 use shared::sync::{
@@ -60,11 +62,17 @@ pub struct Hub {
     tx: mpsc::UnboundedSender<HubMsg>,
     next_conn: Arc<AtomicU64>,
     peer_id: PeerId,
+    policy: Option<ServerPolicy>,
 }
 
 impl Hub {
     /// Starts the hub task.
-    pub fn start(pool: SqlitePool, storage_id: String, limits: Limits) -> Hub {
+    pub fn start(
+        pool: SqlitePool,
+        storage_id: String,
+        limits: Limits,
+        policy: Option<ServerPolicy>,
+    ) -> Hub {
         let (tx, rx) = mpsc::unbounded_channel();
         let peer_id = PeerId::new(format!(
             "baocao-server-{}",
@@ -74,8 +82,13 @@ impl Hub {
         config.max_message_bytes = limits.max_message_bytes;
         config.max_document_bytes = limits.max_document_bytes;
         config.new_docs_rate = Some(limits.new_docs);
+        let mut sync = Synchronizer::new(config);
+        if let Some(p) = &policy {
+            sync.set_policy(Box::new(p.clone()));
+        }
         let task = HubTask {
-            sync: Synchronizer::new(config),
+            sync,
+            policy: policy.clone(),
             conns: HashMap::new(),
             writer: spawn_writer(pool.clone(), tx.clone()),
             pool,
@@ -99,6 +112,7 @@ impl Hub {
             tx,
             next_conn: Arc::new(AtomicU64::new(1)),
             peer_id,
+            policy,
         }
     }
 
@@ -107,9 +121,18 @@ impl Hub {
         &self.peer_id
     }
 
-    /// Registers a new connection; frames for it arrive on the returned receiver.
-    pub fn connect(&self) -> (ConnId, mpsc::Receiver<Outbound>) {
+    /// Whether connections must belong to a logged-in user.
+    pub fn requires_login(&self) -> bool {
+        self.policy.is_some()
+    }
+
+    /// Registers a new connection of `user` (`None` only without accounts);
+    /// frames for it arrive on the returned receiver.
+    pub fn connect(&self, user: Option<User>) -> (ConnId, mpsc::Receiver<Outbound>) {
         let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
+        if let (Some(p), Some(u)) = (&self.policy, user) {
+            p.connected(conn, u);
+        }
         let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
         let _ = self.tx.send(HubMsg::Connect(conn, tx));
         (conn, rx)
@@ -136,6 +159,8 @@ impl Hub {
 
 struct HubTask {
     sync: Synchronizer,
+    /// The access policy the engine enforces, when accounts are on.
+    policy: Option<ServerPolicy>,
     conns: HashMap<ConnId, mpsc::Sender<Outbound>>,
     writer: mpsc::UnboundedSender<WriteJob>,
     pool: SqlitePool,
@@ -162,7 +187,17 @@ impl HubTask {
                 }
                 HubMsg::Disconnect(conn) => {
                     self.conns.remove(&conn);
-                    self.sync.handle(now(), SyncEvent::disconnected(conn))
+                    if let Some(p) = &self.policy {
+                        p.disconnected(conn);
+                    }
+                    let r = self.sync.handle(now(), SyncEvent::disconnected(conn));
+                    tracing::debug!(
+                        conn = conn.0,
+                        connections = self.conns.len(),
+                        docs_in_memory = self.sync.docs_in_memory(),
+                        "disconnected"
+                    );
+                    r
                 }
                 HubMsg::Storage(result) => {
                     self.in_flight -= 1;
@@ -185,6 +220,12 @@ impl HubTask {
     }
 
     fn carry_out(&mut self, results: SyncResults) {
+        // Attribution is queued before the writes it belongs to.
+        if let Some(p) = &self.policy {
+            for l in p.take_learnt() {
+                let _ = self.writer.send(WriteJob::Learnt(l));
+            }
+        }
         for (conn, bytes) in results.outgoing {
             self.send(conn, Outbound::Frame(bytes));
         }
@@ -213,6 +254,9 @@ impl HubTask {
                 }
                 SyncNotice::StorageFailed { doc, message } => {
                     tracing::error!(?doc, "storage failed: {message}");
+                }
+                SyncNotice::ChangesRefused { doc, conn, reason } => {
+                    tracing::info!(conn = conn.0, %doc, "changes refused: {reason}");
                 }
                 SyncNotice::CorruptChunk { key } => {
                     tracing::error!("corrupt chunk skipped: {}", key.joined());
@@ -256,6 +300,7 @@ impl HubTask {
 enum WriteJob {
     Storage(StorageTask),
     Projection(shared::DocumentId, ReportMeta),
+    Learnt(Learnt),
 }
 
 /// Most writes committed in one transaction.
@@ -273,17 +318,19 @@ fn spawn_writer(
         while let Some(first) = rx.recv().await {
             let mut tasks = Vec::new();
             let mut projections = Vec::new();
+            let mut learnt = Vec::new();
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
                     WriteJob::Storage(t) => tasks.push(t),
                     WriteJob::Projection(id, meta) => projections.push((id, meta)),
+                    WriteJob::Learnt(l) => learnt.push(l),
                 }
-                if tasks.len() + projections.len() < MAX_BATCH {
+                if tasks.len() + projections.len() + learnt.len() < MAX_BATCH {
                     next = rx.try_recv().ok();
                 }
             }
-            for result in crate::store::perform_writes(&pool, tasks, projections).await {
+            for result in crate::store::perform_writes(&pool, tasks, projections, learnt).await {
                 let _ = hub.send(HubMsg::Storage(result));
             }
         }

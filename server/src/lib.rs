@@ -5,12 +5,15 @@
 //! [`catalog`] holds org units, templates, users and rounds; [`demo`] loads the
 //! demo district on first start; [`store`] performs the sync engine's storage
 //! tasks; [`hub`] drives the shared `Synchronizer` for all connections;
-//! [`http`] is the axum application.
+//! [`http`] is the axum application; [`export`] writes the consolidated
+//! report (.docx, print view) and the round's data (.xlsx, CSV).
 
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod export;
 pub mod http;
 pub mod hub;
 pub mod store;

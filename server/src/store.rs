@@ -1,6 +1,7 @@
 //! The SQLite side of the sync engine's storage tasks, and reading documents
 //! back for the REST API.
 
+use crate::auth::policy::Learnt;
 use automerge::AutoCommit;
 use shared::DocumentId;
 use shared::report::ReportMeta;
@@ -8,6 +9,7 @@ use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
 use sqlx::{Sqlite, SqlitePool};
+use std::collections::HashMap;
 
 /// Performs one storage task. Each write is one transaction, committed
 /// durably before it is reported done.
@@ -89,10 +91,16 @@ pub async fn perform_writes(
     pool: &SqlitePool,
     tasks: Vec<StorageTask>,
     projections: Vec<(DocumentId, ReportMeta)>,
+    learnt: Vec<Learnt>,
 ) -> Vec<StorageResult> {
     let now = crate::db::now_ms();
     let batch = async {
         let mut tx = pool.begin().await?;
+        // What the access policy learnt goes first: an acknowledged change
+        // is never stored without its attribution.
+        for l in &learnt {
+            record_learnt(&mut tx, l, now).await?;
+        }
         for t in &tasks {
             apply_write(&mut tx, t.action.clone(), now).await?;
         }
@@ -111,6 +119,13 @@ pub async fn perform_writes(
             .collect(),
         Err(e) => {
             tracing::warn!("a batch of {} writes failed ({e}); one by one", tasks.len());
+            for l in &learnt {
+                if let Ok(mut c) = pool.acquire().await
+                    && let Err(e) = record_learnt(&mut c, l, now).await
+                {
+                    tracing::error!("cannot record {l:?}: {e}");
+                }
+            }
             for (id, meta) in &projections {
                 if let Err(e) = upsert_projection(pool, id, meta, now).await {
                     tracing::error!(%id, "cannot update projection: {e}");
@@ -123,6 +138,56 @@ pub async fn perform_writes(
             results
         }
     }
+}
+
+/// Stores an actor binding or a document owner (first one wins).
+async fn record_learnt(
+    c: &mut sqlx::SqliteConnection,
+    l: &Learnt,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match l {
+        Learnt::Actor { actor, user } => {
+            sqlx::query(
+                "INSERT OR IGNORE INTO actors (actor, user_id, first_seen) VALUES (?, ?, ?)",
+            )
+            .bind(actor)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        }
+        Learnt::Owner { doc, user } => {
+            sqlx::query(
+                "INSERT OR IGNORE INTO doc_owners (doc_id, user_id, created_at) VALUES (?, ?, ?)",
+            )
+            .bind(doc.to_string())
+            .bind(user)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Actor bindings and document owners stored so far.
+pub async fn load_bindings(
+    pool: &SqlitePool,
+) -> Result<(HashMap<String, String>, HashMap<DocumentId, String>), sqlx::Error> {
+    let actors: Vec<(String, String)> = sqlx::query_as("SELECT actor, user_id FROM actors")
+        .fetch_all(pool)
+        .await?;
+    let owners: Vec<(String, String)> = sqlx::query_as("SELECT doc_id, user_id FROM doc_owners")
+        .fetch_all(pool)
+        .await?;
+    Ok((
+        actors.into_iter().collect(),
+        owners
+            .into_iter()
+            .filter_map(|(d, u)| Some((d.parse().ok()?, u)))
+            .collect(),
+    ))
 }
 
 /// Writes a value. Chunk keys are content hashes, so rewriting one changes

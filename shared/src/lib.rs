@@ -1,5 +1,6 @@
 //! baocao's pure core: the domain (org units, periods, report templates, report
-//! documents on Automerge, validation, aggregation) and the sync protocol.
+//! documents on Automerge, validation, aggregation, the consolidated report's
+//! text) and the sync protocol.
 //!
 //! Nothing here does I/O, reads a clock or spawns a task: time arrives as a
 //! [`Timestamp`] argument and storage and network work leaves as values the
@@ -8,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod aggregate;
 pub mod dataset;
 pub mod date;
@@ -15,6 +17,7 @@ pub mod org;
 pub mod period;
 pub mod protocol;
 pub mod report;
+pub mod report_text;
 pub mod sync;
 pub mod template;
 pub mod textdiff;

@@ -31,6 +31,11 @@ pub struct Template {
     /// Consolidated figures beyond the per-field aggregates.
     #[serde(default)]
     pub figures: Vec<Figure>,
+    /// The consolidated report's wording, with placeholders bound to the
+    /// figures (see [`crate::report_text`]). Without it the report is a
+    /// generic list of the figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::report_text::ReportText>,
 }
 
 /// A group of fields shown together.
@@ -604,6 +609,9 @@ impl Template {
                     fig.id
                 )));
             }
+        }
+        if let Some(r) = &self.report {
+            r.check(self).map_err(bad)?;
         }
         Ok(())
     }

@@ -1,43 +1,14 @@
 //! The demo district's reports add up to the figures of the seed report.
 
-mod harness;
+mod demo;
 
-use shared::aggregate::{Contribution, FigureValue, compute};
-use shared::dataset::ReportsFile;
-use shared::template::Role;
-use shared::{OrgTree, ReportView, Timestamp};
+use shared::aggregate::FigureValue;
 
 #[test]
 fn demo_reports_reproduce_the_seed_figures() {
-    let t = harness::template();
-    let tree = OrgTree::from_toml(include_str!("../../demo/org_units.toml")).unwrap();
-    let file: ReportsFile = toml::from_str(include_str!("../../demo/reports.toml")).unwrap();
-    let views: Vec<ReportView> = file
-        .reports
-        .iter()
-        .map(|s| {
-            let mut d = s
-                .to_doc(&t, Timestamp(1_720_000_000_000), &|f, i| format!("{f}-{i}"))
-                .unwrap();
-            ReportView::read(d.document()).unwrap()
-        })
-        .collect();
-    let communes = tree.descendants_of_kind("huyen-ba-to", "commune");
-    assert_eq!(communes.len(), 19);
-    let mut contributions: Vec<Contribution<'_>> = communes
-        .iter()
-        .map(|u| Contribution {
-            unit: &u.id,
-            role: Role::Reporting,
-            report: views.iter().find(|v| v.unit == u.id),
-        })
-        .collect();
-    contributions.push(Contribution {
-        unit: "huyen-ba-to",
-        role: Role::Consolidating,
-        report: views.iter().find(|v| v.unit == "huyen-ba-to"),
-    });
-    let f = compute(&t, &contributions);
+    let demo = demo::Demo::load();
+    let tree = &demo.tree;
+    let f = demo.figures();
     let num = |id: &str| match &f[id] {
         FigureValue::Number { value } => *value,
         other => panic!("{id}: {other:?}"),

@@ -3,6 +3,7 @@
 //! headless Chromium ([`browser::World`]).
 
 pub mod browser;
+pub mod exports;
 pub mod js_peer;
 pub mod link;
 pub mod native_client;

@@ -15,6 +15,8 @@ pub struct TestServer {
     static_dir: PathBuf,
     templates: PathBuf,
     binary: PathBuf,
+    /// Accounts on (the product's default) or `--no-auth`.
+    accounts: bool,
     http: reqwest::Client,
 }
 
@@ -36,36 +38,46 @@ pub fn server_binary() -> PathBuf {
 }
 
 impl TestServer {
-    /// A fresh server: new data folder (demo loaded), free port.
+    /// A fresh server without accounts (`--no-auth`): new data folder (demo
+    /// loaded), free port. For tests of sync, storage and figures, whose
+    /// subject is not who may do what.
     pub async fn start() -> TestServer {
-        TestServer::start_with(server_binary(), crate::repo_root().join("templates")).await
+        TestServer::start_binary(server_binary()).await
+    }
+
+    /// A fresh server without accounts reading its templates from `templates`.
+    pub async fn start_with_templates(templates: PathBuf) -> TestServer {
+        let mut s = TestServer::new(server_binary(), false);
+        s.templates = templates;
+        s.spawn().await;
+        s
+    }
+
+    /// A fresh server with accounts on, as in production.
+    pub async fn start_with_accounts() -> TestServer {
+        let mut s = TestServer::new(server_binary(), true);
+        s.spawn().await;
+        s
     }
 
     /// The same with another build of the server (benchmarks use the release one).
     pub async fn start_binary(binary: PathBuf) -> TestServer {
-        TestServer::start_with(binary, crate::repo_root().join("templates")).await
-    }
-
-    /// A fresh server reading its templates from `templates`.
-    pub async fn start_with_templates(templates: PathBuf) -> TestServer {
-        TestServer::start_with(server_binary(), templates).await
-    }
-
-    /// A fresh server of `binary` reading its templates from `templates`.
-    pub async fn start_with(binary: PathBuf, templates: PathBuf) -> TestServer {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        let static_dir = crate::repo_root().join("client/dist");
-        let mut s = TestServer {
-            child: None,
-            data_dir,
-            port: 0,
-            static_dir,
-            templates,
-            binary,
-            http: reqwest::Client::new(),
-        };
+        let mut s = TestServer::new(binary, false);
         s.spawn().await;
         s
+    }
+
+    fn new(binary: PathBuf, accounts: bool) -> TestServer {
+        TestServer {
+            child: None,
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            port: 0,
+            static_dir: crate::repo_root().join("client/dist"),
+            templates: crate::repo_root().join("templates"),
+            binary,
+            accounts,
+            http: reqwest::Client::new(),
+        }
     }
 
     async fn spawn(&mut self) {
@@ -89,6 +101,9 @@ impl TestServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
+        if !self.accounts {
+            cmd.arg("--no-auth");
+        }
         let mut child = cmd.spawn().expect("start the server binary");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();

@@ -2,12 +2,14 @@
 //! their status, one report as JSON, and a unit's consolidated figures.
 
 use super::AppState;
+use super::auth::Principal;
 use super::error::{AppError, Result};
 use crate::catalog::Catalog;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use shared::access::Action;
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::dataset::{Round, User};
 use shared::template::Role;
@@ -38,13 +40,18 @@ struct Bootstrap<'a> {
     rounds: &'a [Round],
 }
 
-async fn bootstrap(State(s): State<AppState>) -> Json<serde_json::Value> {
+async fn bootstrap(State(s): State<AppState>, principal: Principal) -> Json<serde_json::Value> {
     let c = &s.catalog;
+    // With accounts, a user learns only about themselves.
+    let me: Vec<User> = principal.user().cloned().into_iter().collect();
     let b = Bootstrap {
         server_peer_id: s.hub.peer_id().to_string(),
         org_units: c.tree.units(),
         templates: c.templates.values().collect(),
-        users: &c.users,
+        users: match principal {
+            Principal::Open => &c.users,
+            Principal::User(_) => &me,
+        },
         rounds: &c.rounds,
     };
     Json(serde_json::to_value(b).unwrap_or_default())
@@ -69,7 +76,7 @@ pub struct ReportRow {
     report: Option<ReportView>,
 }
 
-fn check_round<'c>(
+pub(crate) fn check_round<'c>(
     catalog: &'c Catalog,
     template: &str,
     period: &str,
@@ -91,7 +98,7 @@ fn check_round<'c>(
 
 /// The reporting units below `unit` and the consolidating units above them
 /// (within `unit`'s subtree, `unit` itself included).
-fn participants<'c>(
+pub(crate) fn participants<'c>(
     catalog: &'c Catalog,
     t: &Template,
     unit: &OrgUnit,
@@ -107,7 +114,7 @@ fn participants<'c>(
     (reporting, consolidating)
 }
 
-async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
+pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
     let Some(mut doc) = crate::store::load_doc(pool, id).await? else {
         return Ok(None);
     };
@@ -135,9 +142,11 @@ async fn projection(
 
 async fn list_reports(
     State(s): State<AppState>,
+    principal: Principal,
     Query(q): Query<RoundQuery>,
 ) -> Result<Json<Vec<ReportRow>>> {
     let (t, unit) = check_round(&s.catalog, &q.template, &q.period, &q.unit)?;
+    principal.require(&s.directory.get().tree, &unit.id, Action::Read)?;
     let (reporting, _) = participants(&s.catalog, t, unit);
     let proj = projection(&s.pool, &q.template, &q.period).await?;
     let mut rows = Vec::new();
@@ -165,12 +174,18 @@ async fn list_reports(
     Ok(Json(rows))
 }
 
-async fn get_report(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<ReportView>> {
+async fn get_report(
+    State(s): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<ReportView>> {
     let id: DocumentId = id
         .parse()
         .map_err(|_| AppError::BadRequest(format!("{id:?} is not a document id")))?;
+    // A report the principal may not read is answered as missing.
     read_view(&s.pool, &id)
         .await?
+        .filter(|v| principal.may(&s.directory.get().tree, &v.unit, Action::Read))
         .map(Json)
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))
 }
@@ -186,7 +201,12 @@ pub struct Figures {
     figures: BTreeMap<String, FigureValue>,
 }
 
-async fn figures(State(s): State<AppState>, Query(q): Query<RoundQuery>) -> Result<Json<Figures>> {
+async fn figures(
+    State(s): State<AppState>,
+    principal: Principal,
+    Query(q): Query<RoundQuery>,
+) -> Result<Json<Figures>> {
+    principal.require(&s.directory.get().tree, &q.unit, Action::Read)?;
     compute_figures(&s.pool, &s.catalog, &q.template, &q.period, &q.unit)
         .await
         .map(Json)

@@ -2,7 +2,9 @@
 //! `/sync`, and the built client for everything else.
 
 pub mod api;
+pub mod auth;
 pub mod error;
+mod export;
 mod sync_ws;
 
 use crate::catalog::Catalog;
@@ -27,16 +29,28 @@ pub struct AppState {
     pub hub: Hub,
     /// Server settings.
     pub config: Arc<ServeArgs>,
+    /// Users and units, refreshed from the database.
+    pub directory: crate::auth::SharedDirectory,
+    /// Failed logins per account and address.
+    pub limiter: Arc<crate::auth::limiter::LoginLimiter>,
 }
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(catalog: Catalog, pool: SqlitePool, hub: Hub, config: ServeArgs) -> AppState {
+    pub fn new(
+        catalog: Catalog,
+        pool: SqlitePool,
+        hub: Hub,
+        config: ServeArgs,
+        directory: crate::auth::SharedDirectory,
+    ) -> AppState {
         AppState {
             catalog: Arc::new(catalog),
             pool,
             hub,
             config: Arc::new(config),
+            directory,
+            limiter: Arc::default(),
         }
     }
 }
@@ -49,8 +63,9 @@ pub fn router(state: AppState) -> Router {
         .precompressed_gzip()
         .fallback(ServeFile::new(dist.join("index.html")));
     Router::new()
-        .nest("/api", api::router())
+        .nest("/api", api::router().merge(auth::router()))
         .merge(sync_ws::router())
+        .merge(export::router())
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn(cache_policy))
         .layer(SetResponseHeaderLayer::overriding(
@@ -65,7 +80,22 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        // Spans name the path only: the query may carry a session token.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!("http", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
         .with_state(state)
 }
 

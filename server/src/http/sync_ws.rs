@@ -14,19 +14,26 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/sync", get(upgrade))
 }
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    principal: super::auth::Principal,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Refused before the upgrade (401) when accounts are on and the token is
+    // missing or expired: the client tells the officer that sync needs a login.
+    let user = principal.user().cloned();
     // The transport allows twice the engine's limit, so a frame somewhat over
     // it reaches the engine, which answers with a protocol error message;
     // beyond that the transport drops the connection.
     let limit = state.config.max_message_bytes.saturating_mul(2);
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection(socket, state))
+        .on_upgrade(move |socket| connection(socket, state, user))
 }
 
-async fn connection(socket: WebSocket, state: AppState) {
+async fn connection(socket: WebSocket, state: AppState, user: Option<shared::dataset::User>) {
     let hub = state.hub.clone();
-    let (conn, mut outbound) = hub.connect();
+    let (conn, mut outbound) = hub.connect(user);
     let (mut sink, mut stream) = socket.split();
     let writer = tokio::spawn(async move {
         while let Some(o) = outbound.recv().await {

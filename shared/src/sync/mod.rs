@@ -28,6 +28,26 @@ use rate::TokenBucket;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask, TaskId};
 
+/// Decides what the peer on a connection may do with a document. The engine
+/// asks before it reveals anything about a document and before it applies a
+/// peer's changes; without a policy everything is allowed (clients, tests).
+pub trait AccessPolicy: Send {
+    /// Whether the peer may see the document as we hold it (empty when we
+    /// hold nothing). A peer that may not gets the same answer as for a
+    /// document that does not exist.
+    fn may_read(&self, conn: ConnId, id: &DocumentId, doc: &automerge::Automerge) -> bool;
+
+    /// Whether the peer's changes, which turn `before` into `after`, are
+    /// accepted; `Err` says why not. Refused changes are not applied.
+    fn may_write(
+        &self,
+        conn: ConnId,
+        id: &DocumentId,
+        before: &automerge::Automerge,
+        after: &automerge::Automerge,
+    ) -> Result<(), String>;
+}
+
 /// Identifies a connection; chosen by the adapter, unique while it is open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId(pub u64);
@@ -233,6 +253,15 @@ pub enum SyncNotice {
         /// Why.
         message: String,
     },
+    /// A peer's changes were refused by the access policy and not applied.
+    ChangesRefused {
+        /// The document.
+        doc: DocumentId,
+        /// The connection.
+        conn: ConnId,
+        /// Why.
+        reason: String,
+    },
     /// A stored chunk could not be read and was skipped.
     CorruptChunk {
         /// Its key.
@@ -291,7 +320,6 @@ impl Conn {
 }
 
 /// The engine. See the module docs.
-#[derive(Debug)]
 pub struct Synchronizer {
     config: SyncConfig,
     conns: BTreeMap<ConnId, Conn>,
@@ -303,6 +331,19 @@ pub struct Synchronizer {
     /// Documents dropped from memory while connections used them: per
     /// connection, the heads shared with it, restored when the document loads.
     parked: BTreeMap<ConnId, BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
+    /// Who may read and write what; `None`: everyone everything.
+    policy: Option<Box<dyn AccessPolicy>>,
+}
+
+impl std::fmt::Debug for Synchronizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Synchronizer")
+            .field("peer_id", &self.config.peer_id)
+            .field("connections", &self.conns.len())
+            .field("documents", &self.docs.len())
+            .field("policy", &self.policy.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -334,7 +375,13 @@ impl Synchronizer {
             next_task: 1,
             now: Timestamp(0),
             parked: BTreeMap::new(),
+            policy: None,
         }
+    }
+
+    /// Enforces `policy` on every connection from now on.
+    pub fn set_policy(&mut self, policy: Box<dyn AccessPolicy>) {
+        self.policy = Some(policy);
     }
 
     /// Our peer id.
@@ -843,6 +890,17 @@ impl Synchronizer {
                 out,
             );
         }
+        // A document the peer may not see is answered as if it did not exist.
+        let hidden = !d.is_empty()
+            && self
+                .policy
+                .as_ref()
+                .is_some_and(|p| !p.may_read(conn, &doc_id, d.doc.document()));
+        if hidden {
+            d.peers.remove(&conn);
+            out.outgoing.push((conn, unavailable.encode()));
+            return;
+        }
         let sender_has_nothing = message.heads.is_empty();
         d.last_used = self.now;
         let before = d.doc.get_heads();
@@ -853,9 +911,48 @@ impl Synchronizer {
         let Some(peer) = d.peers.get_mut(&conn) else {
             return;
         };
-        let result = {
-            use automerge::sync::SyncDoc;
-            d.doc.sync().receive_sync_message(&mut peer.state, message)
+        let result = match (&self.policy, incoming > 0) {
+            (Some(policy), true) => {
+                // Apply to a copy, let the policy judge the result, and keep
+                // it only if allowed.
+                use automerge::sync::SyncDoc;
+                let mut doc = d.doc.clone();
+                let mut state = peer.state.clone();
+                let received = doc.sync().receive_sync_message(&mut state, message);
+                match received {
+                    Err(e) => Err(e),
+                    Ok(()) => {
+                        let verdict =
+                            policy.may_write(conn, &doc_id, d.doc.document(), doc.document());
+                        match verdict {
+                            Ok(()) => {
+                                d.doc = doc;
+                                peer.state = state;
+                            }
+                            Err(reason) => {
+                                out.notices.push(SyncNotice::ChangesRefused {
+                                    doc: doc_id,
+                                    conn,
+                                    reason,
+                                });
+                                // Nothing applied and nothing answered: the
+                                // peer keeps its changes and is not asked again.
+                                if d.is_empty() && d.peers.len() == 1 {
+                                    self.docs.remove(&doc_id);
+                                } else {
+                                    d.peers.remove(&conn);
+                                }
+                                return;
+                            }
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            _ => {
+                use automerge::sync::SyncDoc;
+                d.doc.sync().receive_sync_message(&mut peer.state, message)
+            }
         };
         if let Err(e) = result {
             return self.fail(conn, format!("cannot apply changes to {doc_id}: {e}"), out);
@@ -1198,6 +1295,15 @@ impl Synchronizer {
             let Some(target) = targets.get(&conn) else {
                 continue;
             };
+            // Checked on every send: a peer that waited for a document it may
+            // not read hears nothing when someone else uploads it.
+            if !empty
+                && let Some(policy) = &self.policy
+                && !policy.may_read(conn, &doc_id, d.doc.document())
+            {
+                d.peers.remove(&conn);
+                continue;
+            }
             let Some(peer) = d.peers.get_mut(&conn) else {
                 continue;
             };

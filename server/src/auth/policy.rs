@@ -1,0 +1,196 @@
+//! The server's access policy for the sync engine: each connection belongs to
+//! a logged-in user, and every document message is judged by the role rules
+//! of `shared::access` — reports by their unit, other documents by who stored
+//! them first. Accepted changes bind their Automerge actor ids to the user,
+//! which is how "who entered this" is answered for every value.
+
+use super::SharedDirectory;
+use automerge::Automerge;
+use shared::DocumentId;
+use shared::access::{Access, Action, access, allowed};
+use shared::dataset::User;
+use shared::report::ReportMeta;
+use shared::sync::{AccessPolicy, ConnId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Review statuses only a reviewer of the unit above may set or leave.
+const REVIEW_STATUSES: &[&str] = &["approved", "returned"];
+
+/// Something the policy learnt that must be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Learnt {
+    /// An actor id is the given user's.
+    Actor { actor: String, user: String },
+    /// A document that is not a report now belongs to the user.
+    Owner { doc: DocumentId, user: String },
+}
+
+#[derive(Default)]
+struct State {
+    conns: HashMap<ConnId, User>,
+    actors: HashMap<String, String>,
+    owners: HashMap<DocumentId, String>,
+    learnt: Vec<Learnt>,
+}
+
+/// Shared between the hub (which registers connections and stores what is
+/// learnt) and the engine (which asks).
+#[derive(Clone)]
+pub struct ServerPolicy {
+    directory: SharedDirectory,
+    state: Arc<Mutex<State>>,
+}
+
+impl ServerPolicy {
+    /// A policy over `directory`, knowing the actors and owners stored so far.
+    pub fn new(
+        directory: SharedDirectory,
+        actors: HashMap<String, String>,
+        owners: HashMap<DocumentId, String>,
+    ) -> ServerPolicy {
+        ServerPolicy {
+            directory,
+            state: Arc::new(Mutex::new(State {
+                actors,
+                owners,
+                ..State::default()
+            })),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The connection belongs to `user`.
+    pub fn connected(&self, conn: ConnId, user: User) {
+        self.state().conns.insert(conn, user);
+    }
+
+    /// The connection is gone.
+    pub fn disconnected(&self, conn: ConnId) {
+        self.state().conns.remove(&conn);
+    }
+
+    /// Takes what was learnt since the last call, to be stored.
+    pub fn take_learnt(&self) -> Vec<Learnt> {
+        std::mem::take(&mut self.state().learnt)
+    }
+
+    /// The user an actor id is bound to.
+    pub fn user_of_actor(&self, actor: &str) -> Option<String> {
+        self.state().actors.get(actor).cloned()
+    }
+
+    /// The user's current record (role or unit may have changed since login).
+    fn user(&self, conn: ConnId) -> Option<User> {
+        let id = self.state().conns.get(&conn)?.id.clone();
+        self.directory.get().user(&id).cloned()
+    }
+}
+
+/// The report a document is, if it is one whose content matches its id.
+fn report_of(id: &DocumentId, doc: &Automerge) -> Option<ReportMeta> {
+    ReportMeta::read(doc)
+        .ok()
+        .filter(|m| m.key.document_id() == *id)
+}
+
+impl AccessPolicy for ServerPolicy {
+    fn may_read(&self, conn: ConnId, id: &DocumentId, doc: &Automerge) -> bool {
+        let Some(user) = self.user(conn) else {
+            return false;
+        };
+        match report_of(id, doc) {
+            Some(meta) => access(&self.directory.get().tree, &user, &meta.key.unit) >= Access::Read,
+            None => self.state().owners.get(id) == Some(&user.id),
+        }
+    }
+
+    fn may_write(
+        &self,
+        conn: ConnId,
+        id: &DocumentId,
+        before: &Automerge,
+        after: &Automerge,
+    ) -> Result<(), String> {
+        let user = self.user(conn).ok_or("not logged in")?;
+        let mut learnt = Vec::new();
+        match report_of(id, after) {
+            Some(meta) => {
+                let dir = self.directory.get();
+                let unit = &meta.key.unit;
+                if !allowed(&dir.tree, &user, unit, Action::Write) {
+                    return Err(format!("{} may not write reports of {unit}", user.id));
+                }
+                let may_approve = allowed(&dir.tree, &user, unit, Action::Approve);
+                let was = report_of(id, before).and_then(|m| m.status);
+                let is = meta.status;
+                if was.as_deref() == Some("approved") && !may_approve {
+                    return Err(
+                        "the report is approved: the reviewing unit must reopen it first".into(),
+                    );
+                }
+                let review =
+                    |s: &Option<String>| s.as_deref().is_some_and(|s| REVIEW_STATUSES.contains(&s));
+                if was != is && (review(&was) || review(&is)) && !may_approve {
+                    return Err(format!(
+                        "{} may not return, approve or reopen reports of {unit}",
+                        user.id
+                    ));
+                }
+            }
+            None => {
+                let state = self.state();
+                match state.owners.get(id) {
+                    Some(owner) if *owner != user.id => {
+                        return Err(format!("document {id} belongs to another user"));
+                    }
+                    Some(_) => {}
+                    None if before.get_heads().is_empty() => learnt.push(Learnt::Owner {
+                        doc: *id,
+                        user: user.id.clone(),
+                    }),
+                    None => return Err(format!("document {id} has no owner")),
+                }
+            }
+        }
+        // Attribution: the new changes' actors are this user's, and no one else's.
+        let mut state = self.state();
+        for change in after.get_changes(&before.get_heads()) {
+            let actor = change.actor_id().to_hex_string();
+            match state.actors.get(&actor) {
+                Some(owner) if *owner != user.id => {
+                    return Err(format!(
+                        "changes signed with actor {actor}, which belongs to another user"
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    if !learnt
+                        .iter()
+                        .any(|l| matches!(l, Learnt::Actor { actor: a, .. } if *a == actor))
+                    {
+                        learnt.push(Learnt::Actor {
+                            actor,
+                            user: user.id.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for l in &learnt {
+            match l {
+                Learnt::Actor { actor, user } => {
+                    state.actors.insert(actor.clone(), user.clone());
+                }
+                Learnt::Owner { doc, user } => {
+                    state.owners.insert(*doc, user.clone());
+                }
+            }
+        }
+        state.learnt.extend(learnt);
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! Every unit's single-value fields as one CSV table, UTF-8 with a byte
+//! order mark so that Excel shows Vietnamese diacritics when the file is
+//! opened by double-click. Numbers are written plainly (`1234.5`) so any
+//! program reads them; records and narratives are in the .xlsx.
+
+use super::{RoundData, display, status_label, total};
+use shared::Value;
+
+/// Writes the CSV.
+pub(super) fn write(data: &RoundData) -> Vec<u8> {
+    let template = data.template();
+    let fields: Vec<_> = template
+        .fields()
+        .filter(|(_, f)| f.ty.is_scalar())
+        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head = vec![
+        "Mã đơn vị".to_string(),
+        "Đơn vị".into(),
+        "Trạng thái".into(),
+    ];
+    head.extend(fields.iter().map(|(_, f)| f.label.clone()));
+    rows.push(head);
+    for u in &data.units {
+        let mut row = vec![
+            u.unit.id.clone(),
+            u.unit.name.clone(),
+            status_label(u).to_string(),
+        ];
+        for (section, f) in &fields {
+            let v = u
+                .view
+                .as_ref()
+                .filter(|_| section.scope.includes(u.role))
+                .and_then(|v| v.fields.get(&f.id));
+            row.push(match v {
+                Some(Value::Int(i)) => i.to_string(),
+                Some(Value::Decimal(x)) => x.to_string(),
+                Some(v) => display(&f.ty, v),
+                None => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    let mut totals = vec![String::new(), "Tổng cộng".to_string(), String::new()];
+    totals.extend(
+        fields
+            .iter()
+            .map(|(_, f)| total(data, f).map(|x| x.to_string()).unwrap_or_default()),
+    );
+    rows.push(totals);
+    let mut out = String::from("\u{feff}");
+    for r in rows {
+        let line: Vec<String> = r.iter().map(|c| quote(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// RFC 4180 quoting.
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quotes_what_needs_quoting() {
+        assert_eq!(super::quote("Ba Tơ"), "Ba Tơ");
+        assert_eq!(super::quote("a, b"), "\"a, b\"");
+        assert_eq!(super::quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

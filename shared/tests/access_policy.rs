@@ -1,0 +1,162 @@
+//! The engine enforces an access policy on every document message: a peer
+//! that may not read a document learns nothing about it (not even that it
+//! exists, not even later when someone uploads it), and changes it may not
+//! make are not applied.
+
+mod harness;
+
+use harness::{Network, edit};
+use shared::report::ReportMeta;
+use shared::sync::{AccessPolicy, ConnId, SyncEvent, SyncNotice};
+use shared::{DocumentId, ReportKey, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Units a connection may read, and units it may write.
+type Units = (Vec<&'static str>, Vec<&'static str>);
+
+/// Per connection: what it may read and write.
+#[derive(Clone, Default)]
+struct Grants(Arc<Mutex<BTreeMap<ConnId, Units>>>);
+
+fn unit_of(doc: &automerge::Automerge) -> Option<String> {
+    ReportMeta::read(doc).ok().map(|m| m.key.unit)
+}
+
+impl AccessPolicy for Grants {
+    fn may_read(&self, conn: ConnId, _: &DocumentId, doc: &automerge::Automerge) -> bool {
+        let g = self.0.lock().unwrap();
+        unit_of(doc).is_some_and(|u| g.get(&conn).is_some_and(|(r, _)| r.contains(&u.as_str())))
+    }
+
+    fn may_write(
+        &self,
+        conn: ConnId,
+        _: &DocumentId,
+        _before: &automerge::Automerge,
+        after: &automerge::Automerge,
+    ) -> Result<(), String> {
+        let g = self.0.lock().unwrap();
+        match unit_of(after) {
+            Some(u) if g.get(&conn).is_some_and(|(_, w)| w.contains(&u.as_str())) => Ok(()),
+            other => Err(format!("may not write reports of {other:?}")),
+        }
+    }
+}
+
+#[test]
+fn peers_see_and_change_only_what_the_policy_allows() {
+    let mut net = Network::new();
+    let server = net.add_server("server");
+    let grants = Grants::default();
+    net.peers[server].sync.set_policy(Box::new(grants.clone()));
+    let a = net.add_client("officer-a");
+    let b = net.add_client("officer-b");
+    let viewer = net.add_client("viewer");
+    let key_a = ReportKey::new("bao-ve-tre-em", "xa-a", "2024-H1");
+    let id_a = key_a.document_id();
+
+    // B connects first and asks for A's report before it exists: it must not
+    // be told later, when A uploads it.
+    let link_b = net.connect(b, server);
+    let lv = net.connect(viewer, server);
+    let link_a = net.connect(a, server);
+    {
+        let mut g = grants.0.lock().unwrap();
+        g.insert(net.conn_of(link_a, server), (vec!["xa-a"], vec!["xa-a"]));
+        g.insert(net.conn_of(link_b, server), (vec!["xa-b"], vec!["xa-b"]));
+        g.insert(net.conn_of(lv, server), (vec!["xa-a", "xa-b"], vec![]));
+    }
+    net.event(b, SyncEvent::open(id_a));
+    net.run_until_quiescent();
+
+    edit(&mut net, a, &key_a, |r| {
+        r.set_field("officers", Some(&Value::Int(2))).unwrap()
+    });
+    net.run_until_quiescent();
+    assert!(net.acked(a, &id_a));
+    let server_heads = net.heads(server, &id_a);
+    assert!(!server_heads.is_empty());
+    assert!(
+        net.heads(b, &id_a).is_empty(),
+        "B learnt nothing of A's report"
+    );
+
+    // B asks again now that it exists: doc-unavailable, as if it did not.
+    let b2 = net.add_client("officer-b-again");
+    let link_b2 = net.connect(b2, server);
+    grants
+        .0
+        .lock()
+        .unwrap()
+        .insert(net.conn_of(link_b2, server), (vec!["xa-b"], vec!["xa-b"]));
+    net.event(b2, SyncEvent::open(id_a));
+    net.run_until_quiescent();
+    assert!(net.heads(b2, &id_a).is_empty());
+    assert!(
+        net.peers[b2]
+            .notices
+            .iter()
+            .any(|n| matches!(n, SyncNotice::DocUnavailable { doc, .. } if *doc == id_a))
+    );
+
+    // B writes A's report (it can create it: the id is deterministic) and
+    // pushes it: nothing applied, A never sees it.
+    edit(&mut net, b, &key_a, |r| {
+        r.set_field("villages", Some(&Value::Int(99))).unwrap()
+    });
+    net.run_until_quiescent();
+    assert_eq!(net.heads(server, &id_a), server_heads, "nothing applied");
+    // Even a message that carries the changes outright (a client that skips
+    // the handshake of the sync protocol) changes nothing.
+    let forced = {
+        use automerge::sync::SyncDoc;
+        // What B would send after hearing from a peer that has nothing.
+        let mut doc = net.peers[b].sync.doc_mut(&id_a).unwrap().clone();
+        let mut state = automerge::sync::State::new();
+        let empty = automerge::AutoCommit::new()
+            .sync()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .unwrap();
+        doc.sync().receive_sync_message(&mut state, empty).unwrap();
+        let m = doc.sync().generate_sync_message(&mut state).unwrap();
+        assert!(!m.changes.is_empty());
+        m.encode()
+    };
+    let wire = shared::protocol::wire::WireMessage::Sync {
+        sender_id: shared::PeerId::new("officer-b"),
+        target_id: shared::PeerId::new("server"),
+        document_id: id_a,
+        data: forced,
+    };
+    net.inject(link_b, true, wire.encode());
+    net.run_until_quiescent();
+    assert_eq!(net.heads(server, &id_a), server_heads, "nothing applied");
+
+    // The viewer reads A's report but its edits are refused.
+    net.event(viewer, SyncEvent::open(id_a));
+    net.run_until_quiescent();
+    assert_eq!(net.heads(viewer, &id_a), server_heads);
+    edit(&mut net, viewer, &key_a, |r| {
+        r.set_field("villages", Some(&Value::Int(7))).unwrap()
+    });
+    net.run_until_quiescent();
+    assert_eq!(
+        net.heads(server, &id_a),
+        server_heads,
+        "viewer's edit refused"
+    );
+    assert!(
+        net.peers[server]
+            .notices
+            .iter()
+            .any(|n| matches!(n, SyncNotice::ChangesRefused { doc, .. } if *doc == id_a))
+    );
+    assert_eq!(
+        net.heads(a, &id_a),
+        server_heads,
+        "A holds only its own edit"
+    );
+    assert!(net.in_flight() == 0, "no resend storm");
+    let _ = (link_b, link_a);
+}
