@@ -22,13 +22,18 @@ fn version_2(v1: &str) -> String {
             &format!("id = \"{new}\"\nrenamed_from = [\"{old}\"]\n"),
         )
         .replace(&format!("field = \"{old}\""), &format!("field = \"{new}\""))
+        .replace(
+            &format!("narrative = \"{old}\""),
+            &format!("narrative = \"{new}\""),
+        )
     };
     let mut text = v1.replacen("version = 1", "version = 2", 1);
     text = renamed(text, "board_decision", "board_decision_ref");
     text = renamed(text, "facilities_narrative", "facilities_text");
     text = renamed(text, "trainings", "training_classes");
     // Replace the `assessment` field (its table runs to the next table
-    // header) by a new one.
+    // header) by a new one, and drop it from the consolidated report's body.
+    text = text.replace("[[report.body]]\nnarrative = \"assessment\"\n\n", "");
     let start = text
         .find("[[sections.fields]]\nid = \"assessment\"")
         .expect("v1 has the assessment field");
