@@ -23,6 +23,129 @@ enum Command {
     /// Write the consolidated report (docx, html, txt, json) or the round's
     /// data (xlsx, csv) to a file.
     Export(ExportArgs),
+    /// List or add org units.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// List, add users, reset a password, end sessions.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import org units and/or users from CSV files (UTF-8): every good row
+    /// is stored, every bad row reported with its line number.
+    Import(ImportArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Args)]
+struct DataDir {
+    /// Folder holding the SQLite database.
+    #[arg(long, env = "BAOCAO_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Print the org units as a tree.
+    List(DataDir),
+    /// Add an org unit.
+    Add {
+        #[command(flatten)]
+        db: DataDir,
+        /// Id, e.g. xa-ba-bich.
+        #[arg(long)]
+        id: String,
+        /// Name, e.g. "Xã Ba Bích".
+        #[arg(long)]
+        name: String,
+        /// Kind: province, district, commune, village…
+        #[arg(long)]
+        kind: String,
+        /// Parent unit id (none for a root).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+}
+
+/// A password from the command line or, better, from standard input.
+#[derive(Debug, Args)]
+struct PasswordArgs {
+    /// The password (visible in shell history: prefer --password-stdin).
+    #[arg(long, conflicts_with = "password_stdin")]
+    password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+impl PasswordArgs {
+    fn read(&self) -> Result<String, String> {
+        if let Some(p) = &self.password {
+            return Ok(p.clone());
+        }
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            return Ok(line.trim_end_matches(['\n', '\r']).to_string());
+        }
+        Err("give --password or --password-stdin".into())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Print the users.
+    List(DataDir),
+    /// Add a user.
+    Add {
+        #[command(flatten)]
+        db: DataDir,
+        /// Login id.
+        #[arg(long)]
+        id: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// officer, reviewer, viewer or admin.
+        #[arg(long)]
+        role: String,
+        /// Org unit id.
+        #[arg(long)]
+        unit: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Set a new password (ends the user's sessions).
+    ResetPassword {
+        #[command(flatten)]
+        db: DataDir,
+        /// Login id.
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// End every session of a user now: their phones keep their data and ask
+    /// for a login before syncing again.
+    ExpireSessions {
+        #[command(flatten)]
+        db: DataDir,
+        /// Login id.
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    db: DataDir,
+    /// CSV with the header id,name,kind,parent (parents before children).
+    #[arg(long)]
+    org_units: Option<PathBuf>,
+    /// CSV with the header id,name,role,unit,password.
+    #[arg(long)]
+    users: Option<PathBuf>,
 }
 
 /// Settings of `baocao serve`.
@@ -124,6 +247,9 @@ pub async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Figures(args) => figures(args).await,
         Command::Export(args) => export(args).await,
+        Command::Org(c) => org(c).await,
+        Command::User(c) => user(c).await,
+        Command::Import(args) => import(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,7 +311,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             args.static_dir.display()
         );
     }
-    print_banner(&catalog, local);
+    print_banner(&catalog, local, !args.no_auth);
     let state = http::AppState::new(catalog, pool.clone(), hub.clone(), args.clone(), directory);
     http::serve(listener, state, shutdown_signal())
         .await
@@ -196,16 +322,24 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn print_banner(catalog: &catalog::Catalog, addr: SocketAddr) {
+fn print_banner(catalog: &catalog::Catalog, addr: SocketAddr, accounts: bool) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "baocao {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "listening on http://{addr}");
     if !catalog.users.is_empty() {
-        let _ = writeln!(
-            out,
-            "demo users (choose one on the start screen; no password yet):"
-        );
+        let _ = if accounts {
+            writeln!(
+                out,
+                "users (the demo ones have the password {:?}):",
+                demo::DEMO_PASSWORD
+            )
+        } else {
+            writeln!(
+                out,
+                "users (no accounts: --no-auth; choose one on the start screen):"
+            )
+        };
         for u in &catalog.users {
             let unit = catalog
                 .tree
@@ -288,4 +422,127 @@ async fn figures(args: FiguresArgs) -> Result<(), String> {
         serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
     );
     Ok(())
+}
+
+async fn open_db(d: &DataDir) -> Result<sqlx::SqlitePool, String> {
+    db::open(&d.data_dir).await.map_err(|e| e.to_string())
+}
+
+async fn org(c: OrgCommand) -> Result<(), String> {
+    match c {
+        OrgCommand::List(d) => {
+            let dir = auth::Directory::load(&open_db(&d).await?).await?;
+            fn walk(tree: &shared::OrgTree, u: &shared::OrgUnit, depth: usize) {
+                println!("{}{}  {} ({})", "  ".repeat(depth), u.id, u.name, u.kind);
+                for c in tree.children(&u.id) {
+                    walk(tree, c, depth + 1);
+                }
+            }
+            for r in dir.tree.roots() {
+                walk(&dir.tree, r, 0);
+            }
+            Ok(())
+        }
+        OrgCommand::Add {
+            db,
+            id,
+            name,
+            kind,
+            parent,
+        } => {
+            let unit = crate::admin::NewUnit {
+                id,
+                name,
+                kind,
+                parent,
+            };
+            crate::admin::add_unit(&open_db(&db).await?, &unit).await?;
+            println!("added unit {}", unit.id);
+            Ok(())
+        }
+    }
+}
+
+async fn user(c: UserCommand) -> Result<(), String> {
+    match c {
+        UserCommand::List(d) => {
+            let dir = auth::Directory::load(&open_db(&d).await?).await?;
+            for u in &dir.users {
+                let role = serde_json::to_value(u.role).unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.id,
+                    role.as_str().unwrap_or("?"),
+                    u.unit,
+                    u.name
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Add {
+            db,
+            id,
+            name,
+            role,
+            unit,
+            password,
+        } => {
+            let user = crate::admin::NewUser {
+                id,
+                name,
+                role,
+                unit,
+                password: password.read()?,
+            };
+            crate::admin::add_user(&open_db(&db).await?, &user).await?;
+            println!("added user {}", user.id);
+            Ok(())
+        }
+        UserCommand::ResetPassword { db, id, password } => {
+            crate::admin::reset_password(&open_db(&db).await?, &id, &password.read()?).await?;
+            println!("password of {id} reset; their sessions ended");
+            Ok(())
+        }
+        UserCommand::ExpireSessions { db, id } => {
+            let n = auth::session::expire_user(&open_db(&db).await?, &id, db::now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{n} session(s) of {id} ended");
+            Ok(())
+        }
+    }
+}
+
+async fn import(args: ImportArgs) -> Result<(), String> {
+    if args.org_units.is_none() && args.users.is_none() {
+        return Err("give --org-units FILE and/or --users FILE".into());
+    }
+    let pool = open_db(&args.db).await?;
+    let mut bad = 0;
+    for (path, is_units) in [(&args.org_units, true), (&args.users, false)] {
+        let Some(path) = path else { continue };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        eprintln!("importing {} …", path.display());
+        let report = if is_units {
+            crate::admin::import_units(&pool, &text).await
+        } else {
+            crate::admin::import_users(&pool, &text).await
+        };
+        for (line, why) in &report.errors {
+            eprintln!("{}:{line}: {why}", path.display());
+        }
+        println!(
+            "{}: {} imported, {} refused",
+            path.display(),
+            report.imported,
+            report.errors.len()
+        );
+        bad += report.errors.len();
+    }
+    if bad > 0 {
+        Err(format!("{bad} row(s) refused (the others were imported)"))
+    } else {
+        Ok(())
+    }
 }

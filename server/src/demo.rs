@@ -13,6 +13,9 @@ const ORG_UNITS: &str = include_str!("../../demo/org_units.toml");
 const USERS: &str = include_str!("../../demo/users.toml");
 const REPORTS: &str = include_str!("../../demo/reports.toml");
 
+/// The password of every demo user (printed at start and in the README).
+pub const DEMO_PASSWORD: &str = "baocao-demo";
+
 /// Loads the demo unless this database was set up before; returns whether it did.
 pub async fn load_if_first_start(
     pool: &SqlitePool,
@@ -47,16 +50,22 @@ pub async fn load_if_first_start(
             .await
             .map_err(|e| e.to_string())?;
     }
+    // One hash for all demo users keeps the first start fast; each real
+    // account gets its own salt (admin::add_user).
+    let demo_hash = crate::auth::password::hash(DEMO_PASSWORD)?;
     for u in &users.users {
         let role = serde_json::to_value(u.role).map_err(|e| e.to_string())?;
-        sqlx::query("INSERT INTO users (id, name, role, unit) VALUES (?, ?, ?, ?)")
-            .bind(&u.id)
-            .bind(&u.name)
-            .bind(role.as_str().unwrap_or_default())
-            .bind(&u.unit)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| e.to_string())?;
+        sqlx::query(
+            "INSERT INTO users (id, name, role, unit, password_hash) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&u.id)
+        .bind(&u.name)
+        .bind(role.as_str().unwrap_or_default())
+        .bind(&u.unit)
+        .bind(&demo_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
     }
     for r in &reports.rounds {
         sqlx::query("INSERT INTO rounds (template, period, unit, deadline) VALUES (?, ?, ?, ?)")

@@ -8,6 +8,7 @@
 //! [`http`] is the axum application; [`export`] writes the consolidated
 //! report (.docx, print view) and the round's data (.xlsx, CSV).
 
+pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

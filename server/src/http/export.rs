@@ -25,10 +25,16 @@ struct ExportQuery {
 
 async fn export_round(
     State(s): State<AppState>,
+    principal: super::auth::Principal,
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response> {
     let format: Format = format.parse().map_err(AppError::BadRequest)?;
+    principal.require(
+        &s.directory.get().tree,
+        &q.unit,
+        shared::access::Action::Read,
+    )?;
     let data = export::load(&s.pool, s.catalog.clone(), &q.template, &q.period, &q.unit).await?;
     let name = data.file_name(format);
     let today = export::today_vn();
