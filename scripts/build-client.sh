@@ -65,18 +65,56 @@ else
   warn "npm binaryen unavailable: skipping wasm-opt (the app works, the .wasm is larger)"
 fi
 
-step "static files"
+step "static files, content-hashed names"
 cp -R "$ROOT/client/static/." "$DIST/"
+# Code and style get their content hash in their name, so the server can let
+# browsers keep them for a year (immutable) and a new build is new URLs.
+hash16() { sha256sum "$1" | cut -c1-16; }
+APP_JS="pkg/${CRATE}-$(hash16 "$PKG/$CRATE.js").js"
+APP_WASM="pkg/${CRATE}_bg-$(hash16 "$WASM_OUT").wasm"
+STYLE_CSS="style-$(hash16 "$DIST/style.css").css"
+mv "$PKG/$CRATE.js" "$DIST/$APP_JS"
+mv "$WASM_OUT" "$DIST/$APP_WASM"
+mv "$DIST/style.css" "$DIST/$STYLE_CSS"
+sed -i -e "s#__APP_JS__#$APP_JS#g" -e "s#__APP_WASM__#$APP_WASM#g" \
+  -e "s#__STYLE_CSS__#$STYLE_CSS#g" "$DIST/index.html"
+if grep -q "__APP_\|__STYLE_" "$DIST/index.html"; then
+  echo "index.html still has placeholders" >&2
+  exit 1
+fi
 
-step "stamping the service worker cache version"
+step "stamping the service worker: cache version and app shell"
 BUILD_HASH="$(cd "$DIST" && find . -type f ! -name sw.js -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
-sed -i "s/__BUILD_HASH__/$BUILD_HASH/" "$DIST/sw.js"
+SHELL_FILES="$(cd "$DIST" && find . -type f ! -name sw.js | sed 's#^\.##' | sort \
+  | awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR > 1 ? ", " : ""), $0 } END { printf "]" }')"
+sed -i -e "s/__BUILD_HASH__/$BUILD_HASH/" -e "s#__SHELL_FILES__#$SHELL_FILES#" "$DIST/sw.js"
 grep -q "$BUILD_HASH" "$DIST/sw.js"
+grep -q '"/index.html"' "$DIST/sw.js"
 
-GZIP_BYTES=$(gzip -9 -c "$WASM_OUT" | wc -c)
-JS_BYTES=$(stat -c %s "$PKG/$CRATE.js")
+step "precompressing (served by tower-http's ServeDir as .br / .gz)"
+# gzip -n: no name or time in the header, so a rebuild gives the same bytes.
+find "$DIST" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.html' \
+  -o -name '*.svg' -o -name '*.webmanifest' \) -print0 | xargs -0 -n1 gzip -9 -k -n -f
+if command -v node >/dev/null 2>&1; then
+  # Node's zlib has brotli; no other tool needed.
+  find "$DIST" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.html' \
+    -o -name '*.svg' -o -name '*.webmanifest' \) -print0 | node -e '
+      const fs = require("fs"), zlib = require("zlib");
+      const files = fs.readFileSync(0, "utf8").split("\0").filter(Boolean);
+      for (const f of files) {
+        const out = zlib.brotliCompressSync(fs.readFileSync(f), {
+          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+                    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: fs.statSync(f).size } });
+        fs.writeFileSync(f + ".br", out);
+      }'
+else
+  warn "node unavailable: no brotli files (gzip only)"
+fi
+
+size() { stat -c %s "$1" 2>/dev/null || echo -; }
 step "done: $DIST (build $BUILD_HASH)"
-printf '    %-28s %10s bytes\n' "wasm after wasm-bindgen" "$RAW_BYTES"
-printf '    %-28s %10s bytes\n' "wasm shipped" "$(stat -c %s "$WASM_OUT")"
-printf '    %-28s %10s bytes\n' "wasm shipped, gzip -9" "$GZIP_BYTES"
-printf '    %-28s %10s bytes\n' "js glue" "$JS_BYTES"
+printf '    %-40s %10s %10s %10s  (bytes: raw / gzip / brotli)\n' "" raw gzip brotli
+for f in "$APP_WASM" "$APP_JS" "$STYLE_CSS" index.html; do
+  printf '    %-40s %10s %10s %10s\n' "${f##*/}" "$(size "$DIST/$f")" "$(size "$DIST/$f.gz")" "$(size "$DIST/$f.br")"
+done
+printf '    %-40s %10s\n' "wasm before wasm-opt" "$RAW_BYTES"

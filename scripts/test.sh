@@ -33,7 +33,7 @@ step "the shared core compiles for wasm32 and imports nothing from the host"
 cargo test -p baocao-shared --target wasm32-unknown-unknown --no-run
 
 step "client tests (native, then in headless Chromium with wasm-bindgen-test)"
-cargo test -p baocao-client --lib
+cargo test -p baocao-client --lib --test strings
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test -p baocao-client --target wasm32-unknown-unknown --test web
 

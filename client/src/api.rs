@@ -2,7 +2,7 @@
 //! that components wrap in resources. Reports themselves never travel here:
 //! they sync over `/sync`; these calls only read directories and summaries.
 
-use crate::i18n::{Lang, T};
+use crate::i18n::{self, Lang, T};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::aggregate::FigureValue;
@@ -71,15 +71,22 @@ impl ApiError {
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (ApiError::Network(_), _) => T::Offline.get(lang).to_string(),
-            (ApiError::Status(code), Lang::Vi) => format!("Máy chủ báo lỗi {code}"),
-            (ApiError::Status(code), Lang::En) => format!("The server answered with error {code}"),
-            (ApiError::Decode(e), Lang::Vi) => format!("Dữ liệu từ máy chủ không đọc được ({e})"),
-            (ApiError::Decode(e), Lang::En) => format!("Unreadable answer from the server ({e})"),
+            (ApiError::Status(code), _) => i18n::server_error(lang, *code),
+            (ApiError::Decode(e), _) => i18n::unreadable_answer(lang, e),
         }
     }
 }
 
 async fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<T, ApiError> {
+    Ok(get_with_version(path, query).await?.0)
+}
+
+/// A GET and the API version the server announced (`None` from a server
+/// older than the header).
+async fn get_with_version<T: DeserializeOwned>(
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<(T, Option<u32>), ApiError> {
     let response = gloo_net::http::Request::get(path)
         .query(query.iter().copied())
         .send()
@@ -88,15 +95,21 @@ async fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<
     if !response.ok() {
         return Err(ApiError::Status(response.status()));
     }
-    response
+    let version = response
+        .headers()
+        .get(shared::API_VERSION_HEADER)
+        .and_then(|v| v.trim().parse().ok());
+    let body = response
         .json::<T>()
         .await
-        .map_err(|e| ApiError::Decode(e.to_string()))
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok((body, version))
 }
 
-/// The directory: org units, templates, users and rounds.
-pub async fn bootstrap() -> Result<Bootstrap, ApiError> {
-    get("/api/bootstrap", &[]).await
+/// The directory (org units, templates, users and rounds) and the server's
+/// API version.
+pub async fn bootstrap() -> Result<(Bootstrap, Option<u32>), ApiError> {
+    get_with_version("/api/bootstrap", &[]).await
 }
 
 /// Status and content of every unit's report in a round, from the server.

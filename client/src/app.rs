@@ -14,6 +14,11 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+/// Whether the browser promised to keep this site's storage (see
+/// [`local_store::request_persistence`]); `None` until it answers.
+#[derive(Clone, Copy)]
+pub struct Persistence(pub RwSignal<Option<bool>>);
+
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
@@ -28,6 +33,12 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("lang", tag);
         }
     });
+
+    let persisted = RwSignal::new(None::<bool>);
+    leptos::task::spawn_local(async move {
+        persisted.set(local_store::request_persistence().await);
+    });
+    provide_context(Persistence(persisted));
 
     let (peer_id, storage_id) = peer_identity();
     let sync = SyncLoop::start(peer_id, storage_id);

@@ -50,7 +50,7 @@ impl Editor {
         });
         let rules = template.clone();
         let issues = Memo::new(move |_| view.with(|v| shared::validate::validate(&rules, v, role)));
-        Editor {
+        let ed = Editor {
             key,
             template,
             role,
@@ -59,7 +59,24 @@ impl Editor {
             error: RwSignal::new(None),
             show_required: RwSignal::new(false),
             sync,
-        }
+        };
+        ed.migrate_when_needed();
+        ed
+    }
+
+    /// Moves values typed under an older template version to their renamed
+    /// fields whenever the report holds some: when it opens, and when such
+    /// values arrive by sync from a phone still on the old version.
+    fn migrate_when_needed(&self) {
+        let ed = self.clone();
+        Effect::new(move |_| {
+            let needed = ed
+                .view
+                .with(|v| !shared::report::migrate::renames(&ed.template, v).is_empty());
+            if needed {
+                ed.apply(|r| r.migrate().map(drop));
+            }
+        });
     }
 
     /// The issues to show now (see [`Editor::show_required`]).

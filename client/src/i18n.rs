@@ -131,6 +131,16 @@ pub enum T {
     InputNotBool,
     Required,
     By,
+    NoStorage,
+    StoragePersisted,
+    StorageNotPersisted,
+    AppOutdated,
+    ServerOutdated,
+    ReloadApp,
+    RetiredTitle,
+    RetiredHint,
+    ExpandAll,
+    CollapseAll,
 }
 
 impl T {
@@ -248,6 +258,37 @@ impl T {
             T::InputNotBool => ("Hãy chọn Có hoặc Không", "Choose Yes or No"),
             T::Required => ("bắt buộc", "required"),
             T::By => ("do", "by"),
+            T::NoStorage => (
+                "Trình duyệt này không cho lưu dữ liệu nên ứng dụng không chạy được.",
+                "This browser does not allow storing data, so the app cannot run.",
+            ),
+            T::StoragePersisted => (
+                "Dữ liệu trên máy được giữ lâu dài",
+                "Data on this phone is kept (persistent storage)",
+            ),
+            T::StorageNotPersisted => (
+                "Trình duyệt có thể xoá dữ liệu khi máy thiếu bộ nhớ: hãy để báo cáo lên máy chủ sớm",
+                "The browser may clear this data when the phone runs out of space: let reports reach the server soon",
+            ),
+            T::AppOutdated => (
+                "Máy chủ đã được nâng cấp: phiên bản ứng dụng này cũ. Dữ liệu vẫn lưu trên máy; hãy mở lại ứng dụng để cập nhật.",
+                "The server was upgraded and this app version is out of date. Your data stays on this phone; reopen the app to update.",
+            ),
+            T::ServerOutdated => (
+                "Ứng dụng mới hơn máy chủ: chưa đồng bộ được. Dữ liệu vẫn lưu trên máy.",
+                "This app is newer than the server, so it cannot sync yet. Your data stays on this phone.",
+            ),
+            T::ReloadApp => ("Mở lại ứng dụng", "Reopen the app"),
+            T::RetiredTitle => (
+                "Giá trị của các mục đã bỏ khỏi mẫu",
+                "Values of fields removed from the template",
+            ),
+            T::RetiredHint => (
+                "Mẫu báo cáo đã thay đổi; các giá trị này được giữ lại để không mất.",
+                "The report template changed; these values are kept so nothing is lost.",
+            ),
+            T::ExpandAll => ("Mở tất cả", "Expand all"),
+            T::CollapseAll => ("Thu gọn", "Collapse all"),
         };
         match lang {
             Lang::Vi => vi,
@@ -271,6 +312,27 @@ pub fn not_on_server(lang: Lang, n: usize) -> String {
         (Lang::En, 1) => "1 report not on the server yet".into(),
         (Lang::En, n) => format!("{n} reports not on the server yet"),
     }
+}
+
+/// "Máy chủ báo lỗi 500".
+pub fn server_error(lang: Lang, code: u16) -> String {
+    match lang {
+        Lang::Vi => format!("Máy chủ báo lỗi {code}"),
+        Lang::En => format!("The server answered with error {code}"),
+    }
+}
+
+/// An answer the app cannot read, with the decoder's reason.
+pub fn unreadable_answer(lang: Lang, why: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Dữ liệu từ máy chủ không đọc được ({why})"),
+        Lang::En => format!("Unreadable answer from the server ({why})"),
+    }
+}
+
+/// "12/40 mục đã nhập": the form's progress.
+pub fn progress(lang: Lang, filled: usize, total: usize) -> String {
+    format!("{filled}/{total} {}", T::Progress.get(lang))
 }
 
 /// "2 lỗi" for a section header.

@@ -38,10 +38,13 @@ pub fn start() {
     if !local_store::available() {
         // Nothing can be kept on this phone: say so instead of failing later.
         if let Some(body) = document.and_then(|d| d.body()) {
-            body.set_inner_text(
-                "Trình duyệt này không cho lưu dữ liệu nên ứng dụng không chạy được. \
-                 This browser does not allow storing data, so the app cannot run.",
+            // The language setting lives in that storage too: say it in both.
+            let both = format!(
+                "{} {}",
+                i18n::T::NoStorage.get(i18n::Lang::Vi),
+                i18n::T::NoStorage.get(i18n::Lang::En)
             );
+            body.set_inner_text(&both);
         }
         return;
     }

@@ -42,6 +42,23 @@ pub fn available() -> bool {
         .is_some()
 }
 
+/// Asks the browser to keep this site's storage under storage pressure
+/// (`navigator.storage.persist()`) and says whether it will: `Some(true)`
+/// persistent, `Some(false)` refused (the browser may evict the data when
+/// the phone runs short of space), `None` when the browser cannot say.
+/// Chrome grants it without a prompt to installed or often-used sites.
+pub async fn request_persistence() -> Option<bool> {
+    use wasm_bindgen_futures::JsFuture;
+    let storage = web_sys::window()?.navigator().storage();
+    let ask = |p: Result<js_sys::Promise, JsValue>| async move {
+        JsFuture::from(p.ok()?).await.ok()?.as_bool()
+    };
+    if ask(storage.persisted()).await == Some(true) {
+        return Some(true);
+    }
+    ask(storage.persist()).await
+}
+
 /// Reads a JSON setting; a missing or unreadable one is `None`.
 pub fn get_json<T: DeserializeOwned>(key: &str) -> Option<T> {
     LocalStorage::get(key).ok()

@@ -14,6 +14,14 @@ use shared::PeerId;
 use shared::dataset::User;
 use std::sync::Arc;
 
+/// The server's API version when this app cannot rely on it: another
+/// version than [`shared::API_VERSION`], or `Some(0)` for a server that does
+/// not announce one (older than the header).
+pub fn api_mismatch(server: Option<u32>) -> Option<u32> {
+    let server = server.unwrap_or(0);
+    (server != shared::API_VERSION).then_some(server)
+}
+
 /// App-wide session state; `Copy`, provided as context by the app root.
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -23,6 +31,9 @@ pub struct Session {
     pub user_id: RwSignal<Option<String>>,
     /// Why the directory could not be fetched, while none is cached.
     pub load_error: RwSignal<Option<ApiError>>,
+    /// The server's API version when it is not this app's
+    /// ([`shared::API_VERSION`]); `Some(0)` for a server that does not say.
+    pub server_api: RwSignal<Option<u32>>,
 }
 
 impl Session {
@@ -36,6 +47,7 @@ impl Session {
             directory: RwSignal::new(cached),
             user_id: RwSignal::new(local_store::get_json::<String>(local_store::USER)),
             load_error: RwSignal::new(None),
+            server_api: RwSignal::new(None),
         };
         session.refresh();
         let connections = Memo::new(move |_| sync.snapshot().with(|s| s.connections));
@@ -72,7 +84,11 @@ impl Session {
     fn refresh(self) {
         spawn_local(async move {
             match api::bootstrap().await {
-                Ok(boot) => {
+                Ok((boot, version)) => {
+                    let mismatch = api_mismatch(version);
+                    if self.server_api.get_untracked() != mismatch {
+                        self.server_api.set(mismatch);
+                    }
                     let same = self
                         .directory
                         .with_untracked(|d| d.as_ref().is_some_and(|d| d.boot == boot));
@@ -119,4 +135,18 @@ pub fn peer_identity() -> (PeerId, String) {
         made
     });
     (PeerId::new(identity.peer_id), identity.storage_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_mismatch;
+
+    #[test]
+    fn only_the_same_api_version_is_silent() {
+        let ours = shared::API_VERSION;
+        assert_eq!(api_mismatch(Some(ours)), None);
+        assert_eq!(api_mismatch(Some(ours + 1)), Some(ours + 1));
+        assert_eq!(api_mismatch(Some(ours - 1)), Some(ours - 1));
+        assert_eq!(api_mismatch(None), Some(0));
+    }
 }

@@ -451,6 +451,10 @@ impl Driver {
             SyncNotice::ProtocolError { message, .. } => {
                 log(&format!("sync: protocol error: {message}"));
             }
+            SyncNotice::ChangesRefused { doc, reason, .. } => {
+                // Only a peer with an access policy (the server) refuses.
+                log(&format!("sync: changes to {doc} refused: {reason}"));
+            }
             SyncNotice::RemoteError { message, .. } => {
                 log(&format!("sync: the server reported: {message}"));
             }

@@ -1,19 +1,21 @@
 // Service worker: keeps the app shell so the app opens with no network at all
 // after one visit. Reports never pass through here: they live in the page's
-// localStorage and sync over the /sync WebSocket; /api/* is always the network.
+// storage and sync over the /sync WebSocket; /api/* is always the network.
 //
-// BUILD is replaced by scripts/build-client.sh with a hash of the built files,
-// so every new build installs a new cache and deletes the old one.
+// scripts/build-client.sh replaces BUILD with a hash of the built files and
+// SHELL with the list of them (content-hashed names for the code and style),
+// so every build installs a new cache next to the old one.
+//
+// Updates are safe for someone typing: a new worker installs in the
+// background and then *waits*. It takes over only when no page of the app is
+// open (the next start), never in the middle of an edit — an old page keeps
+// the old shell it started with, whose files stay in the old cache until the
+// new worker activates. The page may ask for the switch explicitly (its
+// "reopen the app" button, shown when the server speaks another API version):
+// it posts "skip-waiting" and reloads once the new worker controls it.
 const BUILD = "__BUILD_HASH__";
 const CACHE = "baocao-shell-" + BUILD;
-const SHELL = [
-  "/index.html",
-  "/pkg/baocao_client.js",
-  "/pkg/baocao_client_bg.wasm",
-  "/style.css",
-  "/manifest.webmanifest",
-  "/icon.svg",
-];
+const SHELL = __SHELL_FILES__;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -21,8 +23,11 @@ self.addEventListener("install", (event) => {
       .open(CACHE)
       // cache: "reload" bypasses the HTTP cache, so the shell is this build's.
       .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
-      .then(() => self.skipWaiting())
   );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {
@@ -36,6 +41,8 @@ self.addEventListener("activate", (event) => {
             .map((key) => caches.delete(key))
         )
       )
+      // The first install takes the open page at once, so it works offline
+      // from its first visit; later activations happen with no page open.
       .then(() => self.clients.claim())
   );
 });

@@ -25,6 +25,15 @@ pub mod time;
 pub mod validate;
 pub mod value;
 
+/// Version of what the server and the web app must agree on: the REST API's
+/// shapes, the report document schema and the sync protocol's use. Raised
+/// whenever an older app could misread the server; an app that meets another
+/// version says so instead of running on silently.
+pub const API_VERSION: u32 = 1;
+
+/// Response header that carries [`API_VERSION`] on every server answer.
+pub const API_VERSION_HEADER: &str = "x-baocao-api";
+
 pub use date::Date;
 pub use org::{OrgTree, OrgUnit};
 pub use period::{Period, PeriodKind};

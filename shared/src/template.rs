@@ -110,6 +110,11 @@ pub struct Field {
     /// How the field aggregates upward (adds a figure with the field's id).
     #[serde(default)]
     pub aggregate: Option<Aggregate>,
+    /// Ids this field had in earlier template versions. Reports filled under
+    /// an old version keep their values under the old id; the app moves them
+    /// here when it meets this version (see [`crate::report::migrate`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renamed_from: Vec<String>,
 }
 
 /// A field's type.
@@ -476,6 +481,15 @@ impl Template {
             if !ids.insert(f.id.as_str()) {
                 return Err(bad(format!("duplicate field id {:?}", f.id)));
             }
+            if f.renamed_from
+                .iter()
+                .any(|old| old.is_empty() || old.contains(['/', ':']))
+            {
+                return Err(bad(format!(
+                    "a renamed_from id of {:?} is empty or has / or :",
+                    f.id
+                )));
+            }
             if let FieldType::Records { columns, order_by } = &f.ty {
                 let mut cols = HashSet::new();
                 for c in columns {
@@ -509,6 +523,19 @@ impl Template {
                     "aggregate of {:?} does not fit its type",
                     f.id
                 )));
+            }
+        }
+        // An old id names one field, and never a field of this version: its
+        // values would otherwise have two homes.
+        let mut old_ids = HashSet::new();
+        for (_, f) in self.fields() {
+            for old in &f.renamed_from {
+                if ids.contains(old.as_str()) || !old_ids.insert(old.as_str()) {
+                    return Err(bad(format!(
+                        "renamed_from {old:?} of {:?} is a current field or claimed twice",
+                        f.id
+                    )));
+                }
             }
         }
         let number = |id: &str| matches!(self.field(id), Some((f, _)) if f.ty.is_number());

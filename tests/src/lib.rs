@@ -1,6 +1,8 @@
 //! End-to-end test support: the real server process ([`TestServer`]) and a
-//! native sync client built on the shared engine ([`NativeClient`]).
+//! native sync client built on the shared engine ([`NativeClient`]), and
+//! headless Chromium ([`browser::World`]).
 
+pub mod browser;
 pub mod exports;
 pub mod js_peer;
 pub mod link;

@@ -60,6 +60,12 @@ impl NativeClient {
         }
     }
 
+    /// The phone meets another version of its template (from the server's
+    /// directory); later edits are checked against it.
+    pub fn set_template(&mut self, template: Template) {
+        self.template = template;
+    }
+
     /// The phone's name (its peer id).
     pub fn name(&self) -> &str {
         &self.name

@@ -13,6 +13,7 @@ pub struct TestServer {
     data_dir: tempfile::TempDir,
     port: u16,
     static_dir: PathBuf,
+    templates: PathBuf,
     binary: PathBuf,
     /// Accounts on (the product's default) or `--no-auth`.
     accounts: bool,
@@ -44,6 +45,14 @@ impl TestServer {
         TestServer::start_binary(server_binary()).await
     }
 
+    /// A fresh server without accounts reading its templates from `templates`.
+    pub async fn start_with_templates(templates: PathBuf) -> TestServer {
+        let mut s = TestServer::new(server_binary(), false);
+        s.templates = templates;
+        s.spawn().await;
+        s
+    }
+
     /// A fresh server with accounts on, as in production.
     pub async fn start_with_accounts() -> TestServer {
         let mut s = TestServer::new(server_binary(), true);
@@ -64,6 +73,7 @@ impl TestServer {
             data_dir: tempfile::tempdir().expect("temp dir"),
             port: 0,
             static_dir: crate::repo_root().join("client/dist"),
+            templates: crate::repo_root().join("templates"),
             binary,
             accounts,
             http: reqwest::Client::new(),
@@ -83,7 +93,7 @@ impl TestServer {
             .arg("--static-dir")
             .arg(&self.static_dir)
             .arg("--templates")
-            .arg(crate::repo_root().join("templates"))
+            .arg(&self.templates)
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
@@ -169,6 +179,11 @@ impl TestServer {
                 let _ = c.wait().await;
             }
         }
+    }
+
+    /// Serves the web app from `dir` from the next (re)start on.
+    pub fn set_static_dir(&mut self, dir: PathBuf) {
+        self.static_dir = dir;
     }
 
     /// Starts the server again on the same data folder and port.

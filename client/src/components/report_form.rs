@@ -13,6 +13,7 @@ use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::report::Conflict;
+use shared::report::migrate::{self, Retired};
 use shared::template::{FieldType, Section};
 use shared::validate::{Severity, can_submit, progress};
 use shared::{ReportKey, Template};
@@ -76,11 +77,15 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
     let title = template.title.clone();
     let title_en = template.title_en.clone();
     let period = key.period.clone();
+    // All sections open or closed at once (the officer's thumb on a long form);
+    // each section still opens and closes by itself.
+    let all_open = RwSignal::new(true);
+    let toggle_all = move |_| all_open.update(|open| *open = !*open);
     let sections = template
         .sections
         .iter()
         .filter(|s| s.scope.includes(role))
-        .map(|s| view! { <SectionView section=s.clone() /> })
+        .map(|s| view! { <SectionView section=s.clone() all_open /> })
         .collect_view();
     let error = ed.error;
     view! {
@@ -99,11 +104,22 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
                     <span class="status" data-testid="report-status">
                         {move || status(lang.get(), state.get().as_deref())}
                     </span>
-                    <span class="progress">
+                    <span class="progress" data-testid="form-progress">
                         {move || counts.with(|(f, t)| format!("{f}/{t}"))} " " {t(T::Progress)}
                     </span>
                     <DocSyncBadge doc=id />
                 </div>
+                <button
+                    type="button"
+                    class="toggle-all"
+                    data-testid="toggle-sections"
+                    aria-pressed=move || (!all_open.get()).to_string()
+                    on:click=toggle_all
+                >
+                    {move || {
+                        if all_open.get() { T::CollapseAll } else { T::ExpandAll }.get(lang.get())
+                    }}
+                </button>
             </div>
             <Show when=move || error.with(Option::is_some)>
                 <p class="alert" role="alert">
@@ -112,6 +128,7 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
             </Show>
             <Conflicts template=template.clone() />
             {sections}
+            <RetiredValues template=template.clone() />
             <div class="submit-bar">
                 <button
                     type="button"
@@ -147,9 +164,10 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
     }
 }
 
-/// One section, collapsible, with its error count in the header.
+/// One section, collapsible, with its error count in the header; follows the
+/// form's expand/collapse-all switch whenever it is pressed.
 #[component]
-fn SectionView(section: Section) -> impl IntoView {
+fn SectionView(section: Section, all_open: RwSignal<bool>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let ids: Vec<String> = section.fields.iter().map(|f| f.id.clone()).collect();
@@ -164,7 +182,11 @@ fn SectionView(section: Section) -> impl IntoView {
     let title = section.title.clone();
     let title_en = section.title_en.clone();
     view! {
-        <details class="section" open data-testid=format!("section-{}", section.id)>
+        <details
+            class="section"
+            prop:open=move || all_open.get()
+            data-testid=format!("section-{}", section.id)
+        >
             <summary>
                 <span class="section-title">
                     {move || lang.get().pick(&title, title_en.as_deref()).to_string()}
@@ -178,6 +200,67 @@ fn SectionView(section: Section) -> impl IntoView {
             </div>
         </details>
     }
+}
+
+/// Values typed under an older version of the template whose field is gone
+/// (or whose new place was already filled): kept in the report, shown here.
+#[component]
+fn RetiredValues(template: Arc<Template>) -> impl IntoView {
+    let ed = expect_context::<Editor>();
+    let lang = use_lang();
+    let shown = template.clone();
+    let retired = Memo::new(move |_| ed.view.with(|v| migrate::retired(&template, v)));
+    move || {
+        if retired.with(Retired::is_empty) {
+            return ().into_any();
+        }
+        let lang = lang.get();
+        let items = retired
+            .with(|r| retired_lines(lang, &shown, r))
+            .into_iter()
+            .map(|(id, line)| view! { <li data-testid=format!("retired-{id}")>{line}</li> })
+            .collect_view();
+        view! {
+            <details class="section retired" open data-testid="retired">
+                <summary>
+                    <span class="section-title">{T::RetiredTitle.get(lang)}</span>
+                </summary>
+                <div class="fields">
+                    <p class="help">{T::RetiredHint.get(lang)}</p>
+                    <ul class="retired-list">{items}</ul>
+                </div>
+            </details>
+        }
+        .into_any()
+    }
+}
+
+/// "Số quyết định (board_decision): 12/QĐ-UBND" — an old id reads as the
+/// label of the field that replaced it, when there is one.
+fn retired_lines(lang: Lang, template: &Template, r: &Retired) -> Vec<(String, String)> {
+    let name = |id: &str| {
+        template
+            .fields()
+            .find(|(_, f)| f.renamed_from.iter().any(|old| old == id))
+            .map_or_else(
+                || id.to_string(),
+                |(_, f)| format!("{} ({id})", lang.pick(&f.label, f.label_en.as_deref())),
+            )
+    };
+    let mut out = Vec::new();
+    for (id, v) in &r.fields {
+        out.push((id.clone(), format!("{}: {}", name(id), v.display_vi())));
+    }
+    for (id, rows) in &r.records {
+        for row in rows {
+            let cells: Vec<String> = row.values.values().map(|v| v.display_vi()).collect();
+            out.push((id.clone(), format!("{}: {}", name(id), cells.join(" · "))));
+        }
+    }
+    for (id, text) in &r.narratives {
+        out.push((id.clone(), format!("{}: {text}", name(id))));
+    }
+    out
 }
 
 /// Values set concurrently on different devices: the one shown and the others.

@@ -3,6 +3,7 @@
 //! Opening the list loads (and so syncs) every listed report, so a report is
 //! on the phone before the officer walks out of signal.
 
+use crate::app::Persistence;
 use crate::components::start::{DirectoryMissing, role_label};
 use crate::components::sync_status::DocSyncBadge;
 use crate::directory::{Assignment, Directory};
@@ -70,9 +71,34 @@ pub fn ReportList() -> impl IntoView {
                 </div>
                 <h1>{t(T::MyReports)}</h1>
                 <ul class="report-list">{rounds}</ul>
+                <StorageNote />
             </section>
         }
         .into_any()
+    }
+}
+
+/// Whether the phone's copy is safe from the browser's storage eviction.
+#[component]
+fn StorageNote() -> impl IntoView {
+    let Persistence(persisted) = expect_context::<Persistence>();
+    move || {
+        persisted.get().map(|granted| {
+            let key = if granted {
+                T::StoragePersisted
+            } else {
+                T::StorageNotPersisted
+            };
+            view! {
+                <p
+                    class=if granted { "storage-note" } else { "storage-note warn" }
+                    data-testid="storage-persist"
+                    data-persisted=granted.to_string()
+                >
+                    {t(key)}
+                </p>
+            }
+        })
     }
 }
 

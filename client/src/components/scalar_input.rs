@@ -66,12 +66,13 @@ fn TextBox(
             }
         });
     }
-    let (inputmode, placeholder) = match &ty {
-        FieldType::Integer { .. } => (Some("numeric"), None),
-        FieldType::Decimal { .. } => (Some("decimal"), None),
-        FieldType::Date => (None, Some(T::DatePlaceholder.get(Lang::Vi))),
-        _ => (None, None),
+    let inputmode = match &ty {
+        FieldType::Integer { .. } => Some("numeric"),
+        FieldType::Decimal { .. } => Some("decimal"),
+        _ => None,
     };
+    let is_date = matches!(ty, FieldType::Date);
+    let placeholder = move || is_date.then(|| T::DatePlaceholder.get(lang.get()));
     let max_len = match &ty {
         FieldType::Text { max_len } => max_len.map(|m| m.to_string()),
         _ => None,

@@ -67,6 +67,11 @@ pub fn router(state: AppState) -> Router {
         .merge(sync_ws::router())
         .merge(export::router())
         .fallback_service(static_files)
+        .layer(axum::middleware::from_fn(cache_policy))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static(shared::API_VERSION_HEADER),
+            HeaderValue::from(shared::API_VERSION),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -94,6 +99,52 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Cache lifetimes of the built client (and `Vary` for its precompressed
+/// files). A file whose name carries its content
+/// hash (`baocao_client-<16 hex>.js`, written by scripts/build-client.sh) can
+/// never change, so browsers keep it for a year without asking; everything
+/// else (index.html, sw.js, the manifest, the API) gets the router's default
+/// `no-cache`, so a new build is seen on the next start.
+async fn cache_policy(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let immutable = is_hashed(path);
+    let static_file = !path.starts_with("/api/") && path != "/sync";
+    let mut response = next.run(request).await;
+    if immutable && response.status().is_success() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    if static_file {
+        // The same URL is sent as brotli, gzip or plain: caches must key on it.
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// True for `/pkg/name-0123456789abcdef.ext`: the last `-` part of the file
+/// name, before its first `.`, is 16 lowercase hex digits.
+fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    match stem.rsplit_once('-') {
+        Some((name, hash)) => {
+            !name.is_empty()
+                && hash.len() == 16
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }
+        None => false,
+    }
+}
+
 /// Serves until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -103,4 +154,22 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed;
+
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        assert!(is_hashed("/pkg/baocao_client-0123456789abcdef.js"));
+        assert!(is_hashed("/pkg/baocao_client_bg-0123456789abcdef.wasm"));
+        assert!(is_hashed("/style-0123456789abcdef.css"));
+        assert!(!is_hashed("/index.html"));
+        assert!(!is_hashed("/sw.js"));
+        assert!(!is_hashed("/reports"));
+        assert!(!is_hashed("/report/bao-ve-tre-em/2024-H1/ba-dinh"));
+        assert!(!is_hashed("/pkg/baocao_client-0123456789ABCDEF.js"));
+        assert!(!is_hashed("/-0123456789abcdef.js"));
+    }
 }

@@ -157,6 +157,93 @@ impl<'a> ReportDoc<'a> {
         Ok(())
     }
 
+    /// Moves values stored under a field's old ids (`renamed_from`) to the
+    /// field, as [`super::migrate::renames`] plans them, and returns the moves.
+    ///
+    /// Each copy is a *deterministic change* (like the containers, see the
+    /// module docs): its actor is derived from the document, the move and the
+    /// value, so two phones that migrate the same report offline write the
+    /// same change and the merge holds the value once — not a conflict, not a
+    /// narrative typed twice. The old value is then deleted by an ordinary
+    /// change; a concurrent write of the old id by a phone still on the old
+    /// version wins over that delete, so it is kept and shows as retired.
+    pub fn migrate(&mut self) -> Result<Vec<super::migrate::Move>, ReportError> {
+        use super::migrate::Part;
+        if self.doc.pending_ops() > 0 {
+            self.doc
+                .commit_with(CommitOptions::default().with_time(self.now.as_secs()));
+        }
+        let view = super::ReportView::read(self.doc.document())?;
+        let moves = super::migrate::renames(self.template, &view);
+        for m in &moves {
+            let what = |content: &str| format!("migrate\0{}\0{}\0{content}", m.from, m.to);
+            match m.part {
+                Part::Scalar => {
+                    let Some(value) = view.fields.get(&m.from) else {
+                        continue;
+                    };
+                    let to = m.to.as_str();
+                    self.deterministic_edit(
+                        &what(&format!("{value:?}")),
+                        keys::FIELDS,
+                        ObjType::Map,
+                        |d, obj| d.put(obj, to, value.to_scalar()).map(drop),
+                    )?;
+                    let fields = self.container(keys::FIELDS, ObjType::Map)?;
+                    self.doc.delete(&fields, m.from.as_str())?;
+                }
+                Part::Narrative => {
+                    let text = view.narratives.get(&m.from).cloned().unwrap_or_default();
+                    self.deterministic_edit(
+                        &what(&text),
+                        &text_key(&m.to),
+                        ObjType::Text,
+                        |d, obj| d.splice_text(obj, 0, 0, &text),
+                    )?;
+                    self.doc.delete(ROOT, text_key(&m.from))?;
+                }
+                Part::Records => {
+                    let rows = view.records.get(&m.from).cloned().unwrap_or_default();
+                    self.deterministic_edit(
+                        &what(&format!("{rows:?}")),
+                        &records_key(&m.to),
+                        ObjType::Map,
+                        |d, map| {
+                            for row in &rows {
+                                let rec = d.put_object(map, row.id.as_str(), ObjType::Map)?;
+                                d.put(&rec, keys::RECORD_CREATED, row.created)?;
+                                for (col, v) in &row.values {
+                                    d.put(&rec, col.as_str(), v.to_scalar())?;
+                                }
+                            }
+                            Ok(())
+                        },
+                    )?;
+                    self.doc.delete(ROOT, records_key(&m.from))?;
+                }
+            }
+        }
+        Ok(moves)
+    }
+
+    /// Applies `edit` to the container at `key` as a deterministic change
+    /// whose actor is derived from `what` (which must name the content).
+    fn deterministic_edit(
+        &mut self,
+        what: &str,
+        key: &str,
+        ty: ObjType,
+        edit: impl FnOnce(&mut AutoCommit, &ObjId) -> Result<(), automerge::AutomergeError>,
+    ) -> Result<(), ReportError> {
+        self.container(key, ty)?;
+        let mut d = AutoCommit::new().with_actor(deterministic_actor(&self.id, what));
+        d.apply_changes([container_change(&self.id, key, ty)])?;
+        let obj = existing(&d, key, ty)?
+            .ok_or_else(|| ReportError::Malformed(format!("{key} is not a {ty:?}")))?;
+        edit(&mut d, &obj)?;
+        self.apply_deterministic(finish(d))
+    }
+
     /// Sets the workflow status.
     pub fn set_status(&mut self, status: &str) -> Result<(), ReportError> {
         self.doc.put(ROOT, keys::STATUS, status)?;
@@ -266,16 +353,7 @@ pub(crate) fn text_key(field: &str) -> String {
 }
 
 fn check_type(ty: &FieldType, v: &Value, name: &str) -> Result<(), ReportError> {
-    let ok = match (ty, v) {
-        (FieldType::Integer { .. }, Value::Int(_)) => true,
-        (FieldType::Decimal { .. }, Value::Int(_) | Value::Decimal(_)) => true,
-        (FieldType::Bool, Value::Bool(_)) => true,
-        (FieldType::Date, Value::Str(s)) => s.parse::<crate::date::Date>().is_ok(),
-        (FieldType::Choice { options }, Value::Str(s)) => options.iter().any(|o| &o.value == s),
-        (FieldType::Text { .. }, Value::Str(_)) => true,
-        _ => false,
-    };
-    if ok {
+    if super::migrate::fits(ty, v) {
         Ok(())
     } else {
         Err(ReportError::WrongType(name.into()))

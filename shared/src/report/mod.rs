@@ -12,6 +12,7 @@
 
 mod doc;
 mod key;
+pub mod migrate;
 mod view;
 
 pub use doc::ReportDoc;

@@ -1,0 +1,167 @@
+//! Must-show 3: a report is filled offline under version 1 of its template;
+//! meanwhile the server moves to version 2 (a field renamed — a text, a
+//! narrative and a records field —, one field added, one removed). The phone
+//! meets version 2, migrates, syncs: on the server every value typed under
+//! version 1 is in its new place, or kept as a retired value — and the app
+//! shows them so (headless Chromium; needs `client/dist`).
+
+use baocao_tests::browser::{QUICK, Screen, World};
+use baocao_tests::{NativeClient, TestServer};
+use shared::report::migrate::retired;
+use shared::{ReportKey, ReportView, Template, Value};
+use std::time::Duration;
+
+/// Version 2 of the child-protection template, written from version 1:
+/// `board_decision` → `board_decision_ref`, `facilities_narrative` →
+/// `facilities_text`, `trainings` → `training_classes`; `assessment` removed and
+/// `playgrounds` added in its place.
+fn version_2(v1: &str) -> String {
+    let renamed = |text: String, old: &str, new: &str| {
+        text.replace(
+            &format!("id = \"{old}\"\n"),
+            &format!("id = \"{new}\"\nrenamed_from = [\"{old}\"]\n"),
+        )
+        .replace(&format!("field = \"{old}\""), &format!("field = \"{new}\""))
+        .replace(
+            &format!("narrative = \"{old}\""),
+            &format!("narrative = \"{new}\""),
+        )
+    };
+    let mut text = v1.replacen("version = 1", "version = 2", 1);
+    text = renamed(text, "board_decision", "board_decision_ref");
+    text = renamed(text, "facilities_narrative", "facilities_text");
+    text = renamed(text, "trainings", "training_classes");
+    // Replace the `assessment` field (its table runs to the next table
+    // header) by a new one, and drop it from the consolidated report's body.
+    text = text.replace("[[report.body]]\nnarrative = \"assessment\"\n\n", "");
+    let start = text
+        .find("[[sections.fields]]\nid = \"assessment\"")
+        .expect("v1 has the assessment field");
+    let end = text[start + 1..]
+        .find("\n[[")
+        .map_or(text.len(), |i| start + 1 + i + 1);
+    text.replace_range(
+        start..end,
+        "[[sections.fields]]\nid = \"playgrounds\"\nlabel = \"Số sân chơi cho trẻ em\"\ntype = \"integer\"\nmin = 0\n\n",
+    );
+    text
+}
+
+#[tokio::test]
+async fn values_typed_under_v1_survive_the_move_to_v2() {
+    let root = baocao_tests::repo_root();
+    let v1_text = std::fs::read_to_string(root.join("templates/bao-ve-tre-em.toml")).expect("v1");
+    let v1 = Template::from_toml(&v1_text).expect("v1 parses");
+    let v2_text = version_2(&v1_text);
+    let v2 = Template::from_toml(&v2_text).expect("v2 parses");
+    assert_eq!(v2.version, 2);
+    assert!(v2.field("assessment").is_none() && v2.field("playgrounds").is_some());
+
+    let templates = tempfile::tempdir().expect("templates dir");
+    let file = templates.path().join("bao-ve-tre-em.toml");
+    std::fs::write(&file, &v1_text).expect("write v1");
+    let mut server = TestServer::start_with_templates(templates.path().to_path_buf()).await;
+
+    // Offline, under version 1: a round nobody else has touched.
+    let key = ReportKey::new("bao-ve-tre-em", "ba-dinh", "2024-H2");
+    let id = key.document_id();
+    let mut phone = NativeClient::new("phone", v1);
+    phone
+        .edit(&key, |r| {
+            r.set_field("officers", Some(&Value::Int(4))).unwrap();
+            r.set_field("board_decision", Some(&Value::Str("Số 5/QĐ-UBND".into())))
+                .unwrap();
+            r.set_narrative("facilities_narrative", "Có 2 sân bóng.")
+                .unwrap();
+            r.set_narrative("assessment", "Còn thiếu cộng tác viên.")
+                .unwrap();
+            r.add_record("trainings", "rec-1").unwrap();
+            r.set_record_value("trainings", "rec-1", "classes", Some(&Value::Int(2)))
+                .unwrap();
+            r.set_record_value("trainings", "rec-1", "participants", Some(&Value::Int(80)))
+                .unwrap();
+        })
+        .await;
+
+    // The server moves to version 2.
+    server.stop().await;
+    std::fs::write(&file, &v2_text).expect("write v2");
+    server.restart().await;
+    let boot = server.api_get("/api/bootstrap").await;
+    let served = boot["templates"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["id"] == "bao-ve-tre-em"))
+        .expect("the template in the directory");
+    assert_eq!(served["version"], 2, "the server serves version 2");
+
+    // The phone meets version 2 (from the directory), migrates, and syncs.
+    phone.set_template(v2.clone());
+    phone
+        .edit(&key, |r| {
+            let moves = r.migrate().expect("migrate");
+            assert_eq!(moves.len(), 3, "{moves:?}");
+        })
+        .await;
+    phone.connect(&server.ws_url()).await.expect("connect");
+    phone
+        .sync_until_acked(&[id], Duration::from_secs(20))
+        .await
+        .expect("acknowledged");
+
+    // On the server: every v1 value is in its new place, or retired.
+    let body = server.api_get(&format!("/api/reports/{id}")).await;
+    let view: ReportView = serde_json::from_value(body.clone())
+        .unwrap_or_else(|e| panic!("a report view: {e}: {body}"));
+    assert_eq!(view.fields.get("officers"), Some(&Value::Int(4)));
+    assert_eq!(
+        view.fields.get("board_decision_ref"),
+        Some(&Value::Str("Số 5/QĐ-UBND".into()))
+    );
+    assert!(!view.fields.contains_key("board_decision"));
+    assert_eq!(
+        view.narratives.get("facilities_text").map(String::as_str),
+        Some("Có 2 sân bóng.")
+    );
+    let classes = &view.records["training_classes"];
+    assert_eq!(classes.len(), 1);
+    assert_eq!(classes[0].values.get("participants"), Some(&Value::Int(80)));
+    let kept = retired(&v2, &view);
+    assert_eq!(
+        kept.narratives.get("assessment").map(String::as_str),
+        Some("Còn thiếu cộng tác viên."),
+        "the removed field's text is kept as retired: {kept:?}"
+    );
+    assert_eq!(kept.len(), 1, "nothing else is retired: {kept:?}");
+
+    // In the app (which now has version 2): the values in their new places,
+    // and the removed field's text shown as retired.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let world = World::launch(profile.path(), Screen::PHONE).await;
+    world.goto(&format!("{}/", server.url())).await;
+    world.click("[data-testid=user-cb-ba-dinh]").await;
+    world
+        .goto(&format!(
+            "{}/report/{}/{}/{}",
+            server.url(),
+            key.template,
+            key.period,
+            key.unit
+        ))
+        .await;
+    world
+        .wait_until(
+            "the renamed field shows its v1 value",
+            QUICK,
+            "document.querySelector('[data-testid=field-board_decision_ref]')?.value === 'Số 5/QĐ-UBND'",
+        )
+        .await;
+    world
+        .wait_until(
+            "the removed field's text is shown as retired",
+            QUICK,
+            "document.querySelector('[data-testid=retired-assessment]')?.innerText.includes('Còn thiếu cộng tác viên.')",
+        )
+        .await;
+    world.close().await;
+    server.stop().await;
+}
