@@ -144,7 +144,15 @@ async fn login(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let user = s.directory.get().user(req.user.trim()).cloned();
+    let mut user = s.directory.get().user(req.user.trim()).cloned();
+    if ok && user.is_none() {
+        // Added from the CLI since the last refresh: refresh now.
+        let fresh = crate::auth::Directory::load(&s.pool)
+            .await
+            .map_err(AppError::Internal)?;
+        user = fresh.user(req.user.trim()).cloned();
+        s.directory.set(fresh);
+    }
     let (true, Some(user)) = (ok, user) else {
         s.limiter.failed(&key);
         return Err(AppError::Unauthorized("wrong user or password".into()));
