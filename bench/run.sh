@@ -18,7 +18,7 @@ step "building (release): our server, link-emu, many-docs, the samod reference s
 cargo build --release -p baocao-server -p baocao-tests --bins
 cargo build --release --manifest-path $peer/samod-server/Cargo.toml
 if [ ! -d $peer/node_modules/@automerge/automerge-repo-sync-server ]; then
-    (cd $peer && npm ci --no-audit --no-fund)
+    (cd $peer && npm install --no-audit --no-fund)
 fi
 
 if [ "$what" = all ] || [ "$what" = peer ]; then

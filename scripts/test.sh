@@ -16,7 +16,10 @@ cargo fmt --all -- --check
 step "JavaScript test peers (the unmodified npm automerge-repo client)"
 if [ ! -d tests/js/node_modules/@automerge/automerge-repo ] \
     || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
-    (cd tests/js && npm ci --no-audit --no-fund)
+    # `npm install` installs the versions pinned in package-lock.json; `npm ci`
+    # refuses this lock file (npm 11 wants the optional platform builds of
+    # cbor-extract listed, which npm does not write for other platforms).
+    (cd tests/js && npm install --no-audit --no-fund)
 fi
 
 step "building the web client"
