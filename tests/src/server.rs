@@ -193,15 +193,7 @@ impl TestServer {
 
     /// GETs an API path (e.g. `/api/health`) and returns status and JSON body.
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.url()))
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        let body = r.json().await.unwrap_or(serde_json::Value::Null);
-        (status, body)
+        answer(self.http.get(format!("{}{path}", self.url()))).await
     }
 
     /// GETs an API path that must answer 200.
@@ -213,30 +205,17 @@ impl TestServer {
 
     /// GETs an API path as the holder of `token`.
     pub async fn get_json_as(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.url()))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        let body = r.json().await.unwrap_or(serde_json::Value::Null);
-        (status, body)
+        answer(
+            self.http
+                .get(format!("{}{path}", self.url()))
+                .bearer_auth(token),
+        )
+        .await
     }
 
     /// POSTs JSON to an API path; returns status and JSON body.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url()))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        let body = r.json().await.unwrap_or(serde_json::Value::Null);
-        (status, body)
+        answer(self.http.post(format!("{}{path}", self.url())).json(&body)).await
     }
 
     /// Logs in and returns the session token.
@@ -261,6 +240,14 @@ impl TestServer {
     pub fn admin(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
         run_admin(self.data_dir(), args, stdin)
     }
+}
+
+/// Sends a request; returns the status and the JSON body (null if none).
+async fn answer(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let body = r.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
 }
 
 /// Runs `baocao <args> --data-dir <dir>` (an administration command).
