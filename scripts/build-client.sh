@@ -76,10 +76,14 @@ STYLE_CSS="style-$(hash16 "$DIST/style.css").css"
 mv "$PKG/$CRATE.js" "$DIST/$APP_JS"
 mv "$WASM_OUT" "$DIST/$APP_WASM"
 mv "$DIST/style.css" "$DIST/$STYLE_CSS"
+# The loader (boot.js) names the code, so it is stamped first, then hashed.
+sed -i -e "s#__APP_JS__#$APP_JS#g" -e "s#__APP_WASM__#$APP_WASM#g" "$DIST/boot.js"
+BOOT_JS="boot-$(hash16 "$DIST/boot.js").js"
+mv "$DIST/boot.js" "$DIST/$BOOT_JS"
 sed -i -e "s#__APP_JS__#$APP_JS#g" -e "s#__APP_WASM__#$APP_WASM#g" \
-  -e "s#__STYLE_CSS__#$STYLE_CSS#g" "$DIST/index.html"
-if grep -q "__APP_\|__STYLE_" "$DIST/index.html"; then
-  echo "index.html still has placeholders" >&2
+  -e "s#__STYLE_CSS__#$STYLE_CSS#g" -e "s#__BOOT_JS__#$BOOT_JS#g" "$DIST/index.html"
+if grep -q "__APP_\|__STYLE_\|__BOOT_" "$DIST/index.html" "$DIST/$BOOT_JS"; then
+  echo "index.html or $BOOT_JS still has placeholders" >&2
   exit 1
 fi
 

@@ -12,7 +12,5 @@ scripts/build-client.sh
 echo "==> building the server"
 cargo build --release -p baocao-server
 echo "==> starting"
-# --no-auth: the web client has no login screen yet (issue 4 is half done:
-# accounts are enforced by the server, the app's login comes next), so the
-# demo runs open. Drop it to run with accounts (log in through /api/login).
-exec target/release/baocao serve --data-dir data --static-dir client/dist --templates templates --no-auth "$@"
+# With accounts: log in with one of the demo users the server prints.
+exec target/release/baocao serve --data-dir data --static-dir client/dist --templates templates "$@"

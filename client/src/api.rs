@@ -1,7 +1,9 @@
 //! The server's REST endpoints (same origin as the app), as plain async fns
 //! that components wrap in resources. Reports themselves never travel here:
-//! they sync over `/sync`; these calls only read directories and summaries.
+//! they sync over `/sync`; these calls only read directories and summaries,
+//! and log in and out. Every call carries the phone's session token, if any.
 
+use crate::auth::{self, Login};
 use crate::i18n::{self, Lang, T};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -67,6 +69,12 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The server does not accept this phone's session (none, expired or
+    /// revoked): sync and REST wait for a login.
+    pub fn needs_login(&self) -> bool {
+        *self == ApiError::Status(401)
+    }
+
     /// A sentence for the user.
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
@@ -87,14 +95,8 @@ async fn get_with_version<T: DeserializeOwned>(
     path: &str,
     query: &[(&str, &str)],
 ) -> Result<(T, Option<u32>), ApiError> {
-    let response = gloo_net::http::Request::get(path)
-        .query(query.iter().copied())
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if !response.ok() {
-        return Err(ApiError::Status(response.status()));
-    }
+    let request = authorized(gloo_net::http::Request::get(path)).query(query.iter().copied());
+    let response = checked(request.send().await)?;
     let version = response
         .headers()
         .get(shared::API_VERSION_HEADER)
@@ -104,6 +106,77 @@ async fn get_with_version<T: DeserializeOwned>(
         .await
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     Ok((body, version))
+}
+
+/// Adds the session token, if the phone has one.
+fn authorized(request: gloo_net::http::RequestBuilder) -> gloo_net::http::RequestBuilder {
+    match auth::token() {
+        Some(token) => request.header("Authorization", &format!("Bearer {token}")),
+        None => request,
+    }
+}
+
+/// A response with a success status, or why not.
+fn checked(
+    sent: Result<gloo_net::http::Response, gloo_net::Error>,
+) -> Result<gloo_net::http::Response, ApiError> {
+    let response = sent.map_err(|e| ApiError::Network(e.to_string()))?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(ApiError::Status(response.status()))
+    }
+}
+
+/// Sends a POST and reads its JSON answer.
+async fn read_post<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiError> {
+    checked(request.send().await)?
+        .json::<T>()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// `GET /api/session`: whether the server has accounts, and who this phone's
+/// token belongs to. A 401 means the token is missing, expired or revoked.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SessionInfo {
+    /// The token's user (none on a server without accounts).
+    #[serde(default)]
+    pub user: Option<User>,
+    /// True when the server requires a login.
+    pub accounts: bool,
+}
+
+/// Who the server thinks this phone is.
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    get("/api/session", &[]).await
+}
+
+/// Logs in; the answer is the session to keep on the phone.
+pub async fn login(user: &str, password: &str) -> Result<Login, ApiError> {
+    #[derive(Serialize)]
+    struct Credentials<'a> {
+        user: &'a str,
+        password: &'a str,
+    }
+    let request = gloo_net::http::Request::post("/api/login")
+        .json(&Credentials { user, password })
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    read_post(request).await
+}
+
+/// Exchanges the phone's token for a fresh one (the old one stops working).
+pub async fn renew() -> Result<Login, ApiError> {
+    let request = authorized(gloo_net::http::Request::post("/api/session/renew"))
+        .build()
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    read_post(request).await
+}
+
+/// Ends the phone's session on the server.
+pub async fn logout() -> Result<(), ApiError> {
+    let request = authorized(gloo_net::http::Request::post("/api/logout"));
+    checked(request.send().await).map(|_| ())
 }
 
 /// The directory (org units, templates, users and rounds) and the server's

@@ -70,6 +70,21 @@ pub enum T {
     ContinueAs,
     SwitchUser,
     NeedNetworkFirst,
+    LoginTitle,
+    LoginHint,
+    LoginUser,
+    LoginPassword,
+    LoginSubmit,
+    LoggingIn,
+    LoginWrong,
+    LoginTooMany,
+    LoginOffline,
+    SyncNeedsLogin,
+    SyncNeedsLoginHint,
+    LoginAgain,
+    Logout,
+    LogoutStay,
+    LogoutAnyway,
     RoleOfficer,
     RoleReviewer,
     RoleViewer,
@@ -160,6 +175,39 @@ impl T {
             T::NeedNetworkFirst => (
                 "Lần đầu mở ứng dụng cần có mạng để tải danh mục. Ứng dụng sẽ tự thử lại khi có mạng.",
                 "The first start needs a network connection to load the directory. The app retries by itself when the network is back.",
+            ),
+            T::LoginTitle => ("Đăng nhập", "Log in"),
+            T::LoginHint => (
+                "Đăng nhập một lần khi có mạng; sau đó ứng dụng dùng được cả khi không có mạng.",
+                "Log in once while online; after that the app works without a network too.",
+            ),
+            T::LoginUser => ("Tên đăng nhập", "User name"),
+            T::LoginPassword => ("Mật khẩu", "Password"),
+            T::LoginSubmit => ("Đăng nhập", "Log in"),
+            T::LoggingIn => ("Đang đăng nhập…", "Logging in…"),
+            T::LoginWrong => (
+                "Sai tên đăng nhập hoặc mật khẩu.",
+                "Wrong user name or password.",
+            ),
+            T::LoginTooMany => (
+                "Đăng nhập sai quá nhiều lần: hãy thử lại sau ít phút.",
+                "Too many failed logins: try again in a few minutes.",
+            ),
+            T::LoginOffline => (
+                "Cần có mạng để đăng nhập. Dữ liệu đã nhập vẫn được giữ trên máy.",
+                "Logging in needs a network connection. What you entered stays on this phone.",
+            ),
+            T::SyncNeedsLogin => ("Cần đăng nhập lại để đồng bộ", "Sync needs a new login"),
+            T::SyncNeedsLoginHint => (
+                "Phiên đăng nhập đã hết hạn. Dữ liệu vẫn được lưu trên máy và sẽ được gửi lên máy chủ sau khi đăng nhập lại.",
+                "Your session has expired. Your data is kept on this phone and will be sent to the server after you log in again.",
+            ),
+            T::LoginAgain => ("Đăng nhập lại", "Log in again"),
+            T::Logout => ("Đăng xuất", "Log out"),
+            T::LogoutStay => ("Ở lại, chờ đồng bộ", "Stay and let it sync"),
+            T::LogoutAnyway => (
+                "Vẫn đăng xuất và xoá khỏi máy",
+                "Log out and delete from this phone",
             ),
             T::RoleOfficer => ("Cán bộ nhập báo cáo", "Reporting officer"),
             T::RoleReviewer => ("Cán bộ tổng hợp", "Reviewer"),
@@ -311,6 +359,21 @@ pub fn not_on_server(lang: Lang, n: usize) -> String {
         (Lang::Vi, n) => format!("{n} báo cáo chưa lên máy chủ"),
         (Lang::En, 1) => "1 report not on the server yet".into(),
         (Lang::En, n) => format!("{n} reports not on the server yet"),
+    }
+}
+
+/// The warning before logging out with unsynced reports: they would be deleted.
+pub fn logout_warning(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::Vi, n) => format!(
+            "{n} báo cáo chưa lên máy chủ. Đăng xuất bây giờ sẽ xoá các thay đổi đó khỏi máy này."
+        ),
+        (Lang::En, 1) => {
+            "1 report is not on the server yet. Logging out now deletes its changes from this phone.".into()
+        }
+        (Lang::En, n) => format!(
+            "{n} reports are not on the server yet. Logging out now deletes their changes from this phone."
+        ),
     }
 }
 

@@ -4,11 +4,13 @@
 //!
 //! Layout: [`app`] (root, contexts, routes), [`sync_loop`] (the background sync
 //! driver around the shared engine), [`local_store`] (localStorage),
-//! [`api`] (REST reads), [`session`] and [`directory`] (who does what),
+//! [`api`] (REST calls), [`auth`] (the kept login), [`session`] and
+//! [`directory`] (who does what),
 //! [`i18n`] and [`format`] (words and numbers), [`components`] (screens).
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod components;
 pub mod directory;
 pub mod editor;

@@ -28,6 +28,8 @@ pub const USER: &str = "baocao/user";
 pub const LANG: &str = "baocao/lang";
 /// This browser's peer id and storage id.
 pub const PEER: &str = "baocao/peer";
+/// The session of the logged-in user ([`crate::auth::Login`]).
+pub const LOGIN: &str = "baocao/login";
 
 /// Key of the record of what the server last acknowledged for a document.
 pub fn acked_key(doc: &DocumentId) -> String {
@@ -136,6 +138,18 @@ pub fn stored_documents() -> Vec<DocumentId> {
         .filter_map(|k| StorageKey::from_joined(k).document())
         .collect();
     docs.into_iter().collect()
+}
+
+/// Removes everything a user left on this phone — documents, what the server
+/// acknowledged, the cached directory, the login — and keeps only what belongs
+/// to the device (its peer identity, the interface language).
+pub fn clear_user_data() {
+    let storage = LocalStorage::raw();
+    for key in all_keys(&storage) {
+        if key.starts_with("baocao/") && key != PEER && key != LANG {
+            let _ = storage.remove_item(&key);
+        }
+    }
 }
 
 fn doc_key(key: &StorageKey) -> String {

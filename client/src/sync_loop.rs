@@ -14,6 +14,11 @@
 //! 6. record what the server has acknowledged, arm the one dial timer, and
 //!    publish a [`SyncSnapshot`] for the screens.
 //!
+//! Logins: the socket carries the phone's session token. When a connection
+//! fails before its handshake, the loop asks the server (REST) whether the
+//! token is still accepted; if not, it stops dialing and says that sync waits
+//! for a login — local edits keep being stored — until [`SyncLoop::logged_in`].
+//!
 //! What "on the server" means: the engine reports a document acknowledged
 //! when the server's advertised heads cover all of ours, and the server only
 //! advertises heads it has stored. We persist those heads per document, so
@@ -22,6 +27,7 @@
 
 use crate::local_store::{self, acked_key};
 use crate::socket::{Socket, SocketEvent};
+use crate::{api, auth};
 use automerge::AutoCommit;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
@@ -111,6 +117,8 @@ pub struct SyncSnapshot {
     pub docs: BTreeMap<DocumentId, DocStatus>,
     /// The last write the browser refused, until every document is stored.
     pub storage_error: Option<String>,
+    /// The server refused this phone's session: sync waits for a login.
+    pub login_required: bool,
 }
 
 impl Default for SyncSnapshot {
@@ -120,6 +128,7 @@ impl Default for SyncSnapshot {
             connections: 0,
             docs: BTreeMap::new(),
             storage_error: None,
+            login_required: false,
         }
     }
 }
@@ -180,7 +189,7 @@ pub struct SyncLoop {
 struct Driver {
     sync: Synchronizer,
     dialer: Dialer,
-    url: String,
+    login_required: bool,
     socket: Option<(ConnId, Socket)>,
     ready: Option<ConnId>,
     next_conn: u64,
@@ -203,7 +212,7 @@ impl SyncLoop {
         let driver = Driver {
             sync: Synchronizer::new(SyncConfig::client(peer_id, Some(storage_id))),
             dialer: Dialer::new(RETRY_BASE_MS, RETRY_MAX_MS),
-            url: sync_url(),
+            login_required: false,
             socket: None,
             ready: None,
             next_conn: 1,
@@ -295,6 +304,43 @@ impl SyncLoop {
         })
     }
 
+    /// A login succeeded: dial now with the new token.
+    pub fn logged_in(&self) {
+        self.run(|d, me| {
+            d.login_required = false;
+            d.dialer.retry_now(Timestamp(now()));
+            d.drive(me);
+        });
+    }
+
+    /// The server refuses the phone's session: stop dialing until a login
+    /// (edits keep being stored).
+    pub fn require_login(self) {
+        self.run(|d, me| {
+            d.login_required = true;
+            if let Some(conn) = d.socket.as_ref().map(|(c, _)| *c) {
+                d.lose(me, conn);
+            }
+        });
+    }
+
+    /// After a connection failed before its handshake: a browser WebSocket
+    /// does not tell why, so ask the server whether it still accepts the
+    /// session (a network error here says nothing: the server is away).
+    fn check_login(self) {
+        let asked_with = auth::token();
+        leptos::task::spawn_local(async move {
+            // A login while the answer was on its way makes the answer stale.
+            if let Err(e) = api::session().await
+                && e.needs_login()
+                && auth::token() == asked_with
+            {
+                log("sync: the server needs a login");
+                self.require_login();
+            }
+        });
+    }
+
     /// Runs `f` on the driver, then records acks, arms the timer and publishes
     /// the snapshot (steps 6 of the module docs). Never re-entered: the browser
     /// delivers socket and timer events from its event loop, not during `f`.
@@ -324,7 +370,13 @@ impl SyncLoop {
                     d.last_rx = now();
                     d.feed(me, SyncEvent::received(conn, bytes));
                 }
-                SocketEvent::Closed => d.lose(me, conn),
+                SocketEvent::Closed => {
+                    let handshake_done = d.ready == Some(conn);
+                    d.lose(me, conn);
+                    if !handshake_done {
+                        me.check_login();
+                    }
+                }
             }
         });
     }
@@ -473,13 +525,18 @@ impl Driver {
     /// Opens a connection if the dialer says it is time and the browser has a network.
     fn drive(&mut self, me: SyncLoop) {
         let now = now();
-        if self.socket.is_some() || !online() || !self.dialer.should_dial(Timestamp(now)) {
+        if self.socket.is_some()
+            || self.login_required
+            || !online()
+            || !self.dialer.should_dial(Timestamp(now))
+        {
             return;
         }
         let conn = ConnId(self.next_conn);
         self.next_conn += 1;
         self.dialer.connecting();
-        match Socket::open(&self.url, move |event| me.on_socket(conn, event)) {
+        let url = sync_url(auth::token().as_deref());
+        match Socket::open(&url, move |event| me.on_socket(conn, event)) {
             Ok(socket) => {
                 self.socket = Some((conn, socket));
                 self.watch_timer = Some(Timeout::new(CONNECT_TIMEOUT_MS, move || {
@@ -492,7 +549,7 @@ impl Driver {
                 }));
             }
             Err(e) => {
-                log(&format!("sync: cannot open {}: {e}", self.url));
+                log(&format!("sync: cannot open the sync socket: {e}"));
                 self.dialer.disconnected(Timestamp(now));
             }
         }
@@ -559,7 +616,7 @@ impl Driver {
     /// offline: the `online` event calls back instead).
     fn arm(&mut self, me: SyncLoop) {
         let now = now();
-        let want = if self.socket.is_none() && online() {
+        let want = if self.socket.is_none() && !self.login_required && online() {
             self.dialer.next_deadline().map(|t| t.0.max(now))
         } else {
             None
@@ -642,6 +699,7 @@ impl Driver {
             connections: self.connections,
             docs,
             storage_error: self.storage_error.clone(),
+            login_required: self.login_required,
         }
     }
 }
@@ -652,8 +710,10 @@ fn heads_text(heads: &[automerge::ChangeHash]) -> Vec<String> {
     out
 }
 
-/// `ws://host/sync` or `wss://host/sync`, same origin as the page.
-fn sync_url() -> String {
+/// `ws://host/sync` or `wss://host/sync`, same origin as the page, with the
+/// session token as a query parameter (a browser WebSocket cannot set headers;
+/// the server never logs queries).
+fn sync_url(token: Option<&str>) -> String {
     let location = web_sys::window().map(|w| w.location());
     let protocol = location.as_ref().and_then(|l| l.protocol().ok());
     let host = location.and_then(|l| l.host().ok()).unwrap_or_default();
@@ -662,7 +722,13 @@ fn sync_url() -> String {
     } else {
         "ws:"
     };
-    format!("{scheme}//{host}/sync")
+    match token {
+        Some(token) => format!(
+            "{scheme}//{host}/sync?token={}",
+            js_sys::encode_uri_component(token)
+        ),
+        None => format!("{scheme}//{host}/sync"),
+    }
 }
 
 /// The browser's own idea of connectivity; `false` is reliable, `true` is a hope.

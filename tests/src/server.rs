@@ -213,6 +213,34 @@ impl TestServer {
         .await
     }
 
+    /// Polls `GET /api/reports/{doc}` (as the holder of `token`, if any)
+    /// until the number `field` equals `want`; panics after `limit`.
+    pub async fn wait_for_number(
+        &self,
+        token: Option<&str>,
+        doc: &shared::DocumentId,
+        field: &str,
+        want: i64,
+        limit: Duration,
+    ) {
+        let path = format!("/api/reports/{doc}");
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let (status, body) = match token {
+                Some(token) => self.get_json_as(token, &path).await,
+                None => self.get_json(&path).await,
+            };
+            if status == 200 && body["fields"][field].as_i64() == Some(want) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the server did not get {field} = {want} within {limit:?}; last answer {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// POSTs JSON to an API path; returns status and JSON body.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         answer(self.http.post(format!("{}{path}", self.url())).json(&body)).await

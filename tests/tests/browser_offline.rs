@@ -36,7 +36,9 @@ async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
     world.click(&format!("[data-testid=user-{OFFICER}]")).await;
     world.open_report_from_server(UNIT).await;
     world.fill("[data-testid=field-officers]", "7").await;
-    server_has(&server, &doc, "officers", 7, QUICK).await;
+    server
+        .wait_for_number(None, &doc, "officers", 7, QUICK)
+        .await;
     world
         .wait_until(
             "the page says the first edit is on the server",
@@ -71,8 +73,12 @@ async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
 
     // Back online, same port: no click; the loop reconnects by itself.
     server.restart().await;
-    server_has(&server, &doc, "collaborators", 9, RECONNECT).await;
-    server_has(&server, &doc, "officers", 7, QUICK).await;
+    server
+        .wait_for_number(None, &doc, "collaborators", 9, RECONNECT)
+        .await;
+    server
+        .wait_for_number(None, &doc, "officers", 7, QUICK)
+        .await;
     world
         .wait_until(
             "the page says the report is on the server",
@@ -90,29 +96,6 @@ async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
 
     world.close().await;
     server.stop().await;
-}
-
-/// Polls `GET /api/reports/{doc}` until `field` equals `want`.
-async fn server_has(
-    server: &TestServer,
-    doc: &shared::DocumentId,
-    field: &str,
-    want: i64,
-    limit: Duration,
-) {
-    let path = format!("/api/reports/{doc}");
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let (status, body) = server.get_json(&path).await;
-        if status == 200 && body["fields"][field].as_i64() == Some(want) {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the server did not get {field} = {want} within {limit:?}; last answer {status}: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 /// Page conditions, as JavaScript expressions.

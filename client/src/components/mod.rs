@@ -2,6 +2,7 @@
 
 pub mod district;
 pub mod field;
+pub mod login;
 pub mod records;
 pub mod report_form;
 pub mod report_list;

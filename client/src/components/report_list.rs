@@ -4,6 +4,7 @@
 //! on the phone before the officer walks out of signal.
 
 use crate::app::Persistence;
+use crate::components::login::LogoutButton;
 use crate::components::start::{DirectoryMissing, role_label};
 use crate::components::sync_status::DocSyncBadge;
 use crate::directory::{Assignment, Directory};
@@ -65,9 +66,16 @@ pub fn ReportList() -> impl IntoView {
                             {move || role_label(lang.get(), role)} " · " {unit}
                         </span>
                     </div>
-                    <a class="switch-user" href="/" on:click=sign_out>
-                        {t(T::SwitchUser)}
-                    </a>
+                    {if session.accounts.get() == Some(true) {
+                        view! { <LogoutButton /> }.into_any()
+                    } else {
+                        view! {
+                            <a class="switch-user" href="/" on:click=sign_out>
+                                {t(T::SwitchUser)}
+                            </a>
+                        }
+                            .into_any()
+                    }}
                 </div>
                 <h1>{t(T::MyReports)}</h1>
                 <ul class="report-list">{rounds}</ul>

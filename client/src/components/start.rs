@@ -1,15 +1,45 @@
-//! Start screen: choose one of the demo users (proper sign-in comes later).
+//! Start screen: the login form on a server with accounts (or, once logged
+//! in, straight on to the reports); the list of users to pick from on a
+//! server without accounts (`serve --no-auth`).
 
+use crate::components::login::LoginForm;
 use crate::i18n::{Lang, T, t, use_lang};
 use crate::session::Session;
+use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 use shared::dataset::UserRole;
 
-/// The user chooser.
+/// The start screen.
 #[component]
 pub fn StartScreen() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let sync = expect_context::<SyncLoop>();
+    let navigate = use_navigate();
+    let login_required = Memo::new(move |_| sync.snapshot().with(|s| s.login_required));
+    let logged_in = move || session.login.with(Option::is_some) && !login_required.get();
+    Effect::new(move |_| {
+        if logged_in() {
+            navigate(
+                "/reports",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    move || match session.accounts.get() {
+        Some(true) if !logged_in() => view! { <LoginForm /> }.into_any(),
+        Some(true) => ().into_any(),
+        _ => view! { <UserChooser /> }.into_any(),
+    }
+}
+
+/// The user chooser of a server without accounts.
+#[component]
+fn UserChooser() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
     let navigate = use_navigate();

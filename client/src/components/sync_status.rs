@@ -18,13 +18,22 @@ pub fn SyncStatus() -> impl IntoView {
     let link = move || {
         let lang = lang.get();
         snapshot.with(|s| match s.link {
+            _ if s.login_required => T::SyncNeedsLogin.get(lang),
             Link::Offline => T::Offline.get(lang),
             Link::Waiting => T::ServerUnreachable.get(lang),
             Link::Connecting => T::Connecting.get(lang),
             Link::Connected => T::ConnectedToServer.get(lang),
         })
     };
-    let link_state = move || snapshot.with(|s| format!("{:?}", s.link).to_lowercase());
+    let link_state = move || {
+        snapshot.with(|s| {
+            if s.login_required {
+                "login".to_string()
+            } else {
+                format!("{:?}", s.link).to_lowercase()
+            }
+        })
+    };
     view! {
         <div class="sync-status" data-testid="sync-status" data-state=state aria-live="polite">
             <span class="sync-main">{text}</span>

@@ -1,6 +1,7 @@
 //! The bar on every screen: app name, where the data is, language switch, and
 //! an alert when the phone refuses to store more.
 
+use crate::components::login::LoginRequired;
 use crate::components::sync_status::SyncStatus;
 use crate::i18n::{T, t, use_lang};
 use crate::local_store;
@@ -33,6 +34,7 @@ pub fn TopBar() -> impl IntoView {
             </button>
         </header>
         <VersionMismatch />
+        <LoginRequired />
         <Show when=move || storage_error.with(Option::is_some)>
             <p class="alert" role="alert" data-testid="storage-error">
                 {t(T::StorageFailed)}

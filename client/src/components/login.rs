@@ -1,0 +1,182 @@
+//! Logging in and out: the login form (first start, and again when the
+//! server no longer accepts the kept session), the alert that says sync waits
+//! for a login, and logout that never deletes unsynced work without a warning.
+
+use crate::api::ApiError;
+use crate::i18n::{Lang, T, logout_warning, t, use_lang};
+use crate::session::Session;
+use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+
+/// The login form. On success the app goes to the report list.
+#[component]
+pub fn LoginForm() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let lang = use_lang();
+    let navigate = use_navigate();
+    // After an expired session the same person usually logs in again.
+    let user = RwSignal::new(
+        session
+            .login
+            .with_untracked(|l| l.as_ref().map(|l| l.user.id.clone()))
+            .unwrap_or_default(),
+    );
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = session
+                .log_in(&user.get_untracked(), &password.get_untracked())
+                .await;
+            busy.set(false);
+            match result {
+                Ok(()) => {
+                    password.set(String::new());
+                    navigate("/reports", NavigateOptions::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="login">
+            <h1>{t(T::LoginTitle)}</h1>
+            <p class="hint">{t(T::LoginHint)}</p>
+            <form on:submit=submit data-testid="login-form">
+                <label class="login-field">
+                    <span>{t(T::LoginUser)}</span>
+                    <input
+                        type="text"
+                        name="username"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        required
+                        data-testid="login-user"
+                        prop:value=move || user.get()
+                        on:input=move |ev| user.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="login-field">
+                    <span>{t(T::LoginPassword)}</span>
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        required
+                        data-testid="login-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                <Show when=move || error.with(Option::is_some)>
+                    <p class="notice error" role="alert" data-testid="login-error">
+                        {move || error.with(|e| e.as_ref().map(|e| login_error(e, lang.get())))}
+                    </p>
+                </Show>
+                <button
+                    type="submit"
+                    class="primary"
+                    data-testid="login-submit"
+                    prop:disabled=move || busy.get()
+                >
+                    {move || {
+                        if busy.get() { T::LoggingIn } else { T::LoginSubmit }.get(lang.get())
+                    }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+/// What to tell the user about a failed login.
+fn login_error(e: &ApiError, lang: Lang) -> String {
+    match e {
+        ApiError::Status(401) => T::LoginWrong.get(lang).to_string(),
+        ApiError::Status(429) => T::LoginTooMany.get(lang).to_string(),
+        ApiError::Network(_) => T::LoginOffline.get(lang).to_string(),
+        other => other.message(lang),
+    }
+}
+
+/// The alert shown on every screen while the server refuses the kept session.
+#[component]
+pub fn LoginRequired() -> impl IntoView {
+    let sync = expect_context::<SyncLoop>();
+    let navigate = use_navigate();
+    let needed = Memo::new(move |_| sync.snapshot().with(|s| s.login_required));
+    let again = move |_| navigate("/", NavigateOptions::default());
+    view! {
+        <Show when=move || needed.get()>
+            <div class="alert" role="alert" data-testid="login-required">
+                <strong>{t(T::SyncNeedsLogin)}</strong>
+                " "
+                <small>{t(T::SyncNeedsLoginHint)}</small>
+                " "
+                <button
+                    type="button"
+                    class="link-button"
+                    data-testid="login-again"
+                    on:click=again.clone()
+                >
+                    {t(T::LoginAgain)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// Logout. With reports not yet on the server it first warns that they would
+/// be deleted, and offers to stay.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let sync = expect_context::<SyncLoop>();
+    let lang = use_lang();
+    let warning = RwSignal::new(false);
+    let pending = Memo::new(move |_| sync.snapshot().with(|s| s.pending()));
+    let ask = move |_| {
+        if pending.get_untracked() == 0 {
+            session.log_out();
+        } else {
+            warning.set(true);
+        }
+    };
+    view! {
+        <button type="button" class="switch-user" data-testid="logout" on:click=ask>
+            {t(T::Logout)}
+        </button>
+        <Show when=move || warning.get()>
+            <div class="alert logout-warning" role="alertdialog" data-testid="logout-warning">
+                <p>{move || logout_warning(lang.get(), pending.get())}</p>
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="logout-stay"
+                    on:click=move |_| warning.set(false)
+                >
+                    {t(T::LogoutStay)}
+                </button>
+                <button
+                    type="button"
+                    class="remove"
+                    data-testid="logout-confirm"
+                    on:click=move |_| session.log_out()
+                >
+                    {t(T::LogoutAnyway)}
+                </button>
+            </div>
+        </Show>
+    }
+}
