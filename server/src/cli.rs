@@ -281,10 +281,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::info!("projected {repaired} reports stored before the last stop");
     }
     let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
-    let directory = auth::SharedDirectory::new(auth::Directory {
-        tree: catalog.tree.clone(),
-        users: catalog.users.clone(),
-    });
+    let directory = auth::SharedDirectory::new(auth::Directory::new(
+        catalog.tree.clone(),
+        catalog.users.clone(),
+    ));
     directory.keep_fresh(pool.clone(), std::time::Duration::from_secs(10));
     let policy = if args.no_auth {
         tracing::warn!("serving WITHOUT accounts (--no-auth): anyone may read and write anything");

@@ -10,6 +10,7 @@ pub mod session;
 use shared::dataset::{User, UserRole};
 use shared::{OrgTree, OrgUnit};
 use sqlx::SqlitePool;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// Org units and users, as the access rules need them.
@@ -19,9 +20,22 @@ pub struct Directory {
     pub tree: OrgTree,
     /// Users in creation order.
     pub users: Vec<User>,
+    /// Position in `users` by id: the sync policy looks a user up for every
+    /// document message, and a province has thousands of users.
+    by_id: HashMap<String, usize>,
 }
 
 impl Directory {
+    /// Bundles a tree and its users.
+    pub fn new(tree: OrgTree, users: Vec<User>) -> Directory {
+        let by_id = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect();
+        Directory { tree, users, by_id }
+    }
+
     /// Reads units and users from the database.
     pub async fn load(pool: &SqlitePool) -> Result<Directory, String> {
         let units: Vec<(String, String, String, Option<String>)> =
@@ -59,12 +73,12 @@ impl Directory {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(Directory { tree, users })
+        Ok(Directory::new(tree, users))
     }
 
     /// A user by id.
     pub fn user(&self, id: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.id == id)
+        self.users.get(*self.by_id.get(id)?)
     }
 }
 
