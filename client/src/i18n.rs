@@ -197,7 +197,7 @@ impl T {
                 "Cần có mạng để đăng nhập. Dữ liệu đã nhập vẫn được giữ trên máy.",
                 "Logging in needs a network connection. What you entered stays on this phone.",
             ),
-            T::SyncNeedsLogin => ("Cần đăng nhập lại để đồng bộ", "Sync needs a new login"),
+            T::SyncNeedsLogin => ("Cần đăng nhập để đồng bộ", "Sync needs a login"),
             T::SyncNeedsLoginHint => (
                 "Phiên đăng nhập đã hết hạn. Dữ liệu vẫn được lưu trên máy và sẽ được gửi lên máy chủ sau khi đăng nhập lại.",
                 "Your session has expired. Your data is kept on this phone and will be sent to the server after you log in again.",

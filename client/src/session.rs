@@ -177,8 +177,9 @@ impl Session {
             match api::bootstrap().await {
                 Err(e) if e.needs_login() => {
                     self.accounts.set(Some(true));
-                    // (Unless a login happened while the answer was on its way.)
-                    if asked_with.is_some() && auth::token() == asked_with {
+                    // No login yet, or the kept one expired or was revoked
+                    // (unless a login happened while the answer was on its way).
+                    if auth::token() == asked_with {
                         // The kept session expired or was revoked.
                         self.sync.require_login();
                     }

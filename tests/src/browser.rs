@@ -184,6 +184,13 @@ impl World {
         .await;
     }
 
+    /// Logs in on the app's login form (a server with accounts).
+    pub async fn log_in(&self, user: &str, password: &str) {
+        self.fill("[data-testid=login-user]", user).await;
+        self.fill("[data-testid=login-password]", password).await;
+        self.click("[data-testid=login-submit]").await;
+    }
+
     /// Opens the officer's report from the report list and waits until the
     /// server's copy (the demo data) is in the form.
     pub async fn open_report_from_server(&self, unit: &str) {

@@ -1,6 +1,7 @@
-//! Regenerates the README's screenshots in `docs/screenshots/`: the report
-//! list, the form, the sync status (an edit made offline) and the district's
-//! completeness page, at 360×640 (phone) and 1280×800 (desktop).
+//! Regenerates the README's screenshots in `docs/screenshots/`: the login,
+//! the report list, the form, the sync status (an edit made offline) and the
+//! district's completeness page, at 360×640 (phone) and 1280×800 (desktop),
+//! on a server with accounts as in production.
 //!
 //! Ignored by default (it writes into the repository):
 //! `cargo test -p baocao-tests --test screenshots -- --ignored`
@@ -8,13 +9,18 @@
 
 use baocao_tests::TestServer;
 use baocao_tests::browser::{QUICK, Screen, World};
+use std::time::Duration;
+
+const PASSWORD: &str = "baocao-demo";
+/// The client backs off up to 15 s between attempts.
+const RECONNECT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 #[ignore = "writes docs/screenshots/; run on purpose"]
 async fn screenshots() {
     let out = baocao_tests::repo_root().join("docs/screenshots");
     std::fs::create_dir_all(&out).expect("docs/screenshots");
-    let mut server = TestServer::start().await;
+    let mut server = TestServer::start_with_accounts().await;
     // Each run types a different number, so its edit is a change.
     for (name, screen, officers) in [
         ("phone", Screen::PHONE, "3"),
@@ -25,7 +31,9 @@ async fn screenshots() {
         let shot = |what: &str| out.join(format!("{what}-{name}.png"));
 
         world.goto(&format!("{}/", server.url())).await;
-        world.click("[data-testid=user-cb-ba-dinh]").await;
+        world.wait_for("[data-testid=login-form]").await;
+        world.screenshot(&shot("login")).await;
+        world.log_in("cb-ba-dinh", PASSWORD).await;
         world.wait_for("[data-testid=report-ba-dinh]").await;
         world
             .wait_until(
@@ -63,9 +71,18 @@ async fn screenshots() {
         world.screenshot(&shot("sync-status")).await;
         server.restart().await;
 
-        // The district reviewer's completeness page.
-        world.goto(&format!("{}/", server.url())).await;
-        world.click("[data-testid=user-huyen-bato]").await;
+        // The district reviewer's completeness page (once the offline edit
+        // is on the server, logout leaves nothing behind).
+        world.goto(&format!("{}/reports", server.url())).await;
+        world
+            .wait_until(
+                "the offline edit reached the server",
+                RECONNECT,
+                "document.querySelector('[data-testid=sync-status]')?.dataset.state === 'server'",
+            )
+            .await;
+        world.click("[data-testid=logout]").await;
+        world.log_in("huyen-bato", PASSWORD).await;
         world.click("[data-testid=district-page]").await;
         world.wait_for("[data-testid=completeness]").await;
         let _: bool = world

@@ -110,12 +110,16 @@ fn login_error(e: &ApiError, lang: Lang) -> String {
     }
 }
 
-/// The alert shown on every screen while the server refuses the kept session.
+/// The alert shown on every screen while the server refuses the kept session
+/// (before the first login, the start screen is the login form).
 #[component]
 pub fn LoginRequired() -> impl IntoView {
     let sync = expect_context::<SyncLoop>();
+    let session = expect_context::<Session>();
     let navigate = use_navigate();
-    let needed = Memo::new(move |_| sync.snapshot().with(|s| s.login_required));
+    let needed = Memo::new(move |_| {
+        sync.snapshot().with(|s| s.login_required) && session.login.with(Option::is_some)
+    });
     let again = move |_| navigate("/", NavigateOptions::default());
     view! {
         <Show when=move || needed.get()>
