@@ -24,6 +24,7 @@ pub mod textdiff;
 pub mod time;
 pub mod validate;
 pub mod value;
+pub mod workflow;
 
 /// Version of what the server and the web app must agree on: the REST API's
 /// shapes, the report document schema and the sync protocol's use. Raised
