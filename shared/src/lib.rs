@@ -18,6 +18,7 @@ pub mod period;
 pub mod protocol;
 pub mod report;
 pub mod report_text;
+pub mod review;
 pub mod sync;
 pub mod template;
 pub mod textdiff;
