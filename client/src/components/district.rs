@@ -4,6 +4,7 @@
 //! needs a network; it says so, and reloads by itself on reconnection.
 
 use crate::api::{self, ApiError, Figures, ReportRow};
+use crate::components::district_review::{ConflictList, SubmissionTable};
 use crate::components::start::DirectoryMissing;
 use crate::directory::Directory;
 use crate::format::{date_time, number, period_label, status, value};
@@ -119,6 +120,10 @@ fn DistrictSummary(
             {totals}
             <h2>{t(T::Communes)}</h2>
             {units}
+            <h2>{t(T::SubmissionTitle)}</h2>
+            <SubmissionTable template=template.id.clone() period=period.clone() unit=unit.clone() />
+            <h2>{t(T::ConflictsTitle)}</h2>
+            <ConflictList dir=dir.clone() template=template.clone() period unit=unit.clone() />
         </section>
     }
 }
