@@ -157,6 +157,7 @@ pub enum T {
     RefusedApproved,
     RefusedReviewOnly,
     RefusedOther,
+    RefusedHistory,
     ReadOnlyApproved,
     KeepValue,
     ConflictsTitle,
@@ -346,6 +347,10 @@ impl T {
                 "Only the reviewing unit may return, approve or reopen the report.",
             ),
             T::RefusedOther => ("Lý do", "Reason"),
+            T::RefusedHistory => (
+                "Lịch sử xử lý chỉ được ghi thêm, và mỗi người chỉ ghi bước của mình.",
+                "The history may only grow, and each person records only their own steps.",
+            ),
             T::ReadOnlyApproved => (
                 "Báo cáo đã được duyệt nên không sửa được; cấp trên có thể mở lại.",
                 "This report is approved and cannot be changed; the reviewing unit can reopen it.",
@@ -458,6 +463,7 @@ pub fn refusal(lang: Lang, code: &str) -> String {
     match Refusal::from_code(code) {
         Some(Refusal::Approved) => T::RefusedApproved.get(lang).to_string(),
         Some(Refusal::ReviewOnly) => T::RefusedReviewOnly.get(lang).to_string(),
+        Some(Refusal::History) => T::RefusedHistory.get(lang).to_string(),
         None => format!("{}: {code}", T::RefusedOther.get(lang)),
     }
 }

@@ -163,6 +163,9 @@ pub enum Refusal {
     /// Returning, approving or reopening is the reviewer's.
     #[error("only the reviewing unit may return, approve or reopen the report")]
     ReviewOnly,
+    /// The history is append-only, and each user records only their own steps.
+    #[error("the history may only grow, by steps of the user who takes them")]
+    History,
 }
 
 impl Refusal {
@@ -171,12 +174,13 @@ impl Refusal {
         match self {
             Refusal::Approved => "workflow:approved",
             Refusal::ReviewOnly => "workflow:review-only",
+            Refusal::History => "workflow:history",
         }
     }
 
     /// The refusal a code names, if it is one.
     pub fn from_code(code: &str) -> Option<Refusal> {
-        [Refusal::Approved, Refusal::ReviewOnly]
+        [Refusal::Approved, Refusal::ReviewOnly, Refusal::History]
             .into_iter()
             .find(|r| r.code() == code)
     }
@@ -195,6 +199,30 @@ pub fn check_change(was: Status, is: Status, rights: Rights) -> Result<(), Refus
         return Err(Refusal::ReviewOnly);
     }
     Ok(())
+}
+
+/// Judges what a change by `user` did to the history: it may only add
+/// entries, and only entries taken by `user`.
+pub fn check_history(
+    before: &[Transition],
+    after: &[Transition],
+    user: &str,
+) -> Result<(), Refusal> {
+    let mut old: Vec<&Transition> = before.iter().collect();
+    for t in after {
+        match old.iter().position(|o| *o == t) {
+            Some(i) => {
+                old.swap_remove(i);
+            }
+            None if t.by == user => {}
+            None => return Err(Refusal::History),
+        }
+    }
+    if old.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::History)
+    }
 }
 
 /// One recorded workflow step.
@@ -251,6 +279,27 @@ mod tests {
             Err(r)
         );
         assert_eq!(Refusal::from_code(r.code()), Some(r));
+    }
+
+    #[test]
+    fn the_history_only_grows_by_the_users_own_steps() {
+        let step = |by: &str, at| Transition {
+            step: Step::Submit,
+            status: Status::Submitted,
+            by: by.into(),
+            at,
+            comment: String::new(),
+        };
+        let before = vec![step("a", 1)];
+        assert_eq!(
+            check_history(&before, &[step("a", 1), step("b", 2)], "b"),
+            Ok(())
+        );
+        assert_eq!(
+            check_history(&before, &[step("a", 1), step("c", 2)], "b"),
+            Err(Refusal::History)
+        );
+        assert_eq!(check_history(&before, &[], "a"), Err(Refusal::History));
     }
 
     #[test]

@@ -163,3 +163,24 @@ async fn submit_return_resubmit_approve_refuse_reopen() {
     );
     assert_eq!(body["history"].as_array().map(Vec::len), Some(5));
 }
+
+#[tokio::test]
+async fn a_step_recorded_in_someone_elses_name_is_refused() {
+    let server = TestServer::start_with_accounts().await;
+    let token = server.login(OFFICER, PASSWORD).await;
+    let key = ReportKey::new("bao-ve-tre-em", "ba-bich", "2031-H2");
+    let id = key.document_id();
+    let mut phone = NativeClient::new("phone-ba-bich", child_protection_template());
+    phone
+        .edit(&key, |r| r.take_step(Step::Submit, REVIEWER, "").unwrap())
+        .await;
+    phone.connect(&server.ws_url_as(&token)).await.unwrap();
+    phone
+        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
+        .await
+        .unwrap();
+    assert_eq!(
+        phone.refused.get(&id).map(String::as_str),
+        Some(Refusal::History.code())
+    );
+}

@@ -152,8 +152,10 @@ fn NeedsNetwork(error: ApiError) -> impl IntoView {
 fn UnitList(template: Arc<Template>, period: String, rows: Vec<ReportRow>) -> impl IntoView {
     let lang = use_lang();
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    let (submitted, started) = (count("submitted"), count("in_progress"));
-    let not_started = rows.len() - submitted - started;
+    // Approved reports were submitted; returned ones are being worked on again.
+    let submitted = count("submitted") + count("approved");
+    let started = count("in_progress") + count("returned");
+    let not_started = count("not_started");
     // The first few summed figures of the reporting units' sections.
     let key_fields: Vec<(String, String, Option<String>)> = template
         .sections

@@ -9,9 +9,9 @@ use automerge::Automerge;
 use shared::DocumentId;
 use shared::access::{Access, Action, access, allowed};
 use shared::dataset::User;
-use shared::report::ReportMeta;
+use shared::report::{ReportMeta, ReportView};
 use shared::sync::{AccessPolicy, ConnId};
-use shared::workflow::{Rights, Status, check_change};
+use shared::workflow::{Rights, Status, check_change, check_history};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -131,6 +131,9 @@ impl AccessPolicy for ServerPolicy {
                 // The same rule the phone applies before offering an edit;
                 // the code tells the phone why, in its user's language.
                 check_change(was, is, rights).map_err(|r| r.code().to_string())?;
+                let history = |d: &Automerge| ReportView::history_of(d).unwrap_or_default();
+                check_history(&history(before), &history(after), &user.id)
+                    .map_err(|r| r.code().to_string())?;
             }
             None => {
                 let state = self.state();

@@ -254,7 +254,13 @@ pub async fn compute_figures(
     }
     let submitted = reporting
         .iter()
-        .filter(|x| views.get(&x.id).and_then(|v| v.status.as_deref()) == Some("submitted"))
+        .filter(|x| {
+            let status = views.get(&x.id).and_then(|v| v.status.as_deref());
+            matches!(
+                Progress::of(status),
+                Progress::Submitted | Progress::Approved
+            )
+        })
         .count();
     Ok(Figures {
         template: template.into(),

@@ -106,6 +106,14 @@ impl ReportMeta {
 }
 
 impl ReportView {
+    /// Only the workflow history of a report document (no fields read).
+    pub fn history_of(doc: &Automerge) -> Result<Vec<Transition>, ReportError> {
+        match doc.get(ROOT, keys::HISTORY)? {
+            Some((automerge::Value::Object(ObjType::List), obj)) => read_history(doc, &obj),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// Reads a report document. Keys that are not part of the schema (for
     /// example written by another automerge-repo client) are ignored.
     pub fn read(doc: &Automerge) -> Result<ReportView, ReportError> {
