@@ -127,3 +127,87 @@ async fn return_resubmit_approve_in_the_web_app() {
         .await;
     world.close().await;
 }
+
+/// Two phones set one field offline; the reviewer sees both values on the
+/// district page, keeps one on the report form, and the conflict is gone
+/// on the server and on the phones.
+#[tokio::test]
+async fn the_reviewer_resolves_a_conflict_in_the_web_app() {
+    use baocao_tests::{NativeClient, child_protection_template};
+    use shared::Value;
+    let server = TestServer::start().await;
+    let key = ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1");
+    let id = key.document_id();
+    let limit = Duration::from_secs(20);
+    let mut phones = Vec::new();
+    for (name, officers) in [("phone-a", 4), ("phone-b", 5)] {
+        let mut p = NativeClient::new(name, child_protection_template());
+        p.connect(&server.ws_url()).await.unwrap();
+        p.open(id).await;
+        p.sync_until(limit, |c| !c.heads(&id).is_empty())
+            .await
+            .unwrap();
+        p.disconnect().await;
+        p.edit(&key, |r| {
+            r.set_field("officers", Some(&Value::Int(officers)))
+                .unwrap()
+        })
+        .await;
+        phones.push(p);
+    }
+    for p in &mut phones {
+        p.connect(&server.ws_url()).await.unwrap();
+        p.sync_until_acked(&[id], limit).await.unwrap();
+    }
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let world = World::launch(profile.path(), Screen::PHONE).await;
+    world.goto(&format!("{}/", server.url())).await;
+    world.click(&format!("[data-testid=user-{REVIEWER}]")).await;
+    world
+        .goto(&format!(
+            "{}/district/bao-ve-tre-em/2024-H1/huyen-ba-to",
+            server.url()
+        ))
+        .await;
+    world
+        .wait_until(
+            "the district page lists both values",
+            QUICK,
+            "document.querySelectorAll('[data-testid=conflict-ba-dinh-officers] li').length === 2",
+        )
+        .await;
+    open_as(&world, &server, REVIEWER, "").await;
+    world.click("[data-testid=keep-officers-1]").await;
+
+    let path = format!("/api/reports/{id}/conflicts");
+    let deadline = tokio::time::Instant::now() + QUICK;
+    loop {
+        let (_, body) = server.get_json(&path).await;
+        if body["conflicts"] == serde_json::json!([]) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let kept = server.get_json(&format!("/api/reports/{id}")).await.1["fields"]["officers"]
+        .as_i64()
+        .unwrap();
+    assert!(kept == 4 || kept == 5, "{kept}");
+    for p in &mut phones {
+        p.sync_until(limit, |c| {
+            let v = c.view(&key);
+            v.conflicts.is_empty() && v.fields.get("officers") == Some(&Value::Int(kept))
+        })
+        .await
+        .unwrap();
+    }
+    world
+        .wait_until(
+            "the form shows no conflict",
+            QUICK,
+            "document.querySelector('[data-testid=conflicts]') === null",
+        )
+        .await;
+    world.close().await;
+}
