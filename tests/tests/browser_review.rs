@@ -42,6 +42,17 @@ async fn open_as(world: &World, server: &TestServer, user: &str, step: &str) {
     }
 }
 
+/// Opens the district page of the demo round and waits until `expression`.
+async fn open_district(world: &World, server: &TestServer, what: &str, expression: &str) {
+    world
+        .goto(&format!(
+            "{}/district/bao-ve-tre-em/2024-H1/huyen-ba-to",
+            server.url()
+        ))
+        .await;
+    world.wait_until(what, QUICK, expression).await;
+}
+
 /// Polls the server until the report's status is `want`.
 async fn server_status(server: &TestServer, want: &str) -> serde_json::Value {
     let doc = ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1").document_id();
@@ -111,20 +122,14 @@ async fn return_resubmit_approve_in_the_web_app() {
         .await;
 
     // The district page: submissions with their state, and no conflicts.
-    world
-        .goto(&format!(
-            "{}/district/bao-ve-tre-em/2024-H1/huyen-ba-to",
-            server.url()
-        ))
-        .await;
-    world
-        .wait_until(
-            "the submissions table shows the approval",
-            QUICK,
-            "document.querySelector('[data-testid=submission-ba-dinh] .status-approved') !== null \
+    open_district(
+        &world,
+        &server,
+        "the submissions table shows the approval",
+        "document.querySelector('[data-testid=submission-ba-dinh] .status-approved') !== null \
              && document.querySelector('[data-testid=no-conflicts]') !== null",
-        )
-        .await;
+    )
+    .await;
     world.close().await;
 }
 
@@ -164,19 +169,13 @@ async fn the_reviewer_resolves_a_conflict_in_the_web_app() {
     let world = World::launch(profile.path(), Screen::PHONE).await;
     world.goto(&format!("{}/", server.url())).await;
     world.click(&format!("[data-testid=user-{REVIEWER}]")).await;
-    world
-        .goto(&format!(
-            "{}/district/bao-ve-tre-em/2024-H1/huyen-ba-to",
-            server.url()
-        ))
-        .await;
-    world
-        .wait_until(
-            "the district page lists both values",
-            QUICK,
-            "document.querySelectorAll('[data-testid=conflict-ba-dinh-officers] li').length === 2",
-        )
-        .await;
+    open_district(
+        &world,
+        &server,
+        "the district page lists both values",
+        "document.querySelectorAll('[data-testid=conflict-ba-dinh-officers] li').length === 2",
+    )
+    .await;
     open_as(&world, &server, REVIEWER, "").await;
     world.click("[data-testid=keep-officers-1]").await;
 
