@@ -202,3 +202,29 @@ pub async fn figures(template: &str, period: &str, unit: &str) -> Result<Figures
     )
     .await
 }
+
+/// Every reporting unit's state, last sync and timeliness in a round.
+pub async fn completeness(
+    template: &str,
+    period: &str,
+    unit: &str,
+) -> Result<shared::review::Completeness, ApiError> {
+    get(
+        "/api/completeness",
+        &[("template", template), ("period", period), ("unit", unit)],
+    )
+    .await
+}
+
+/// The reports of a round with values set concurrently, with who set each.
+pub async fn conflicts(
+    template: &str,
+    period: &str,
+    unit: &str,
+) -> Result<Vec<shared::review::ReportConflicts>, ApiError> {
+    get(
+        "/api/conflicts",
+        &[("template", template), ("period", period), ("unit", unit)],
+    )
+    .await
+}

@@ -156,6 +156,33 @@ pub enum T {
     RetiredHint,
     ExpandAll,
     CollapseAll,
+    Return,
+    Approve,
+    Reopen,
+    ReviewComment,
+    ReviewCommentHint,
+    History,
+    NoHistory,
+    StepSubmit,
+    StepReturn,
+    StepApprove,
+    StepReopen,
+    RefusedTitle,
+    RefusedKept,
+    RefusedApproved,
+    RefusedReviewOnly,
+    RefusedOther,
+    RefusedHistory,
+    ReadOnlyApproved,
+    KeepValue,
+    ConflictsTitle,
+    NoConflicts,
+    OpenToResolve,
+    SubmissionTitle,
+    OnTime,
+    Late,
+    LastSync,
+    SubmittedAt,
 }
 
 impl T {
@@ -337,6 +364,60 @@ impl T {
             ),
             T::ExpandAll => ("Mở tất cả", "Expand all"),
             T::CollapseAll => ("Thu gọn", "Collapse all"),
+            T::Return => ("Trả lại", "Return"),
+            T::Approve => ("Duyệt", "Approve"),
+            T::Reopen => ("Mở lại", "Reopen"),
+            T::ReviewComment => ("Ý kiến", "Comment"),
+            T::ReviewCommentHint => (
+                "Nêu rõ nội dung xã cần sửa (bắt buộc khi trả lại)",
+                "Say what the commune must fix (required to return)",
+            ),
+            T::History => ("Quá trình xử lý", "History"),
+            T::NoHistory => ("Chưa nộp lần nào.", "Not submitted yet."),
+            T::StepSubmit => ("Nộp", "Submitted"),
+            T::StepReturn => ("Trả lại", "Returned"),
+            T::StepApprove => ("Duyệt", "Approved"),
+            T::StepReopen => ("Mở lại", "Reopened"),
+            T::RefusedTitle => (
+                "Máy chủ không nhận thay đổi của máy này",
+                "The server refused this phone's changes",
+            ),
+            T::RefusedKept => (
+                "Các thay đổi vẫn được giữ trên máy (đang hiện trong biểu mẫu) và tự gửi lại khi báo cáo được mở lại.",
+                "They are kept on this phone (the form shows them) and go through by themselves once the report is reopened.",
+            ),
+            T::RefusedApproved => (
+                "Báo cáo đã được duyệt: cấp trên phải mở lại trước khi sửa tiếp.",
+                "The report is approved: the reviewing unit must reopen it before further changes.",
+            ),
+            T::RefusedReviewOnly => (
+                "Chỉ cấp trên được trả lại, duyệt hoặc mở lại báo cáo.",
+                "Only the reviewing unit may return, approve or reopen the report.",
+            ),
+            T::RefusedOther => ("Lý do", "Reason"),
+            T::RefusedHistory => (
+                "Lịch sử xử lý chỉ được ghi thêm, và mỗi người chỉ ghi bước của mình.",
+                "The history may only grow, and each person records only their own steps.",
+            ),
+            T::ReadOnlyApproved => (
+                "Báo cáo đã được duyệt nên không sửa được; cấp trên có thể mở lại.",
+                "This report is approved and cannot be changed; the reviewing unit can reopen it.",
+            ),
+            T::KeepValue => ("Giữ giá trị này", "Keep this value"),
+            T::ConflictsTitle => ("Giá trị bị sửa cùng lúc", "Values changed at the same time"),
+            T::NoConflicts => (
+                "Không có giá trị nào bị sửa cùng lúc.",
+                "No values were changed at the same time.",
+            ),
+            T::OpenToResolve => (
+                "Mở báo cáo để chọn giá trị",
+                "Open the report to choose a value",
+            ),
+            T::SubmissionTitle => ("Tình hình nộp báo cáo", "Submissions"),
+            T::OnTime => ("Đúng hạn", "On time"),
+            T::Late => ("Trễ hạn", "Late"),
+            T::LastSync => ("Đồng bộ lần cuối", "Last sync"),
+            T::SubmittedAt => ("Nộp lúc", "Submitted at"),
         };
         match lang {
             Lang::Vi => vi,
@@ -437,4 +518,39 @@ pub fn completeness(
             "Submitted: {submitted} · In progress: {in_progress} · Not started: {not_started}"
         ),
     }
+}
+
+/// Why the server refused this phone's changes, from the refusal's code.
+pub fn refusal(lang: Lang, code: &str) -> String {
+    use shared::workflow::Refusal;
+    match Refusal::from_code(code) {
+        Some(Refusal::Approved) => T::RefusedApproved.get(lang).to_string(),
+        Some(Refusal::ReviewOnly) => T::RefusedReviewOnly.get(lang).to_string(),
+        Some(Refusal::History) => T::RefusedHistory.get(lang).to_string(),
+        None => format!("{}: {code}", T::RefusedOther.get(lang)),
+    }
+}
+
+/// A workflow step in words.
+pub fn step(lang: Lang, step: shared::workflow::Step) -> &'static str {
+    use shared::workflow::Step;
+    match step {
+        Step::Submit => T::StepSubmit,
+        Step::Return => T::StepReturn,
+        Step::Approve => T::StepApprove,
+        Step::Reopen => T::StepReopen,
+    }
+    .get(lang)
+}
+
+/// The button that takes a workflow step.
+pub fn step_action(lang: Lang, step: shared::workflow::Step) -> &'static str {
+    use shared::workflow::Step;
+    match step {
+        Step::Submit => T::Submit,
+        Step::Return => T::Return,
+        Step::Approve => T::Approve,
+        Step::Reopen => T::Reopen,
+    }
+    .get(lang)
 }

@@ -103,6 +103,10 @@ pub struct DocStatus {
     pub on_server: bool,
     /// When the server last acknowledged it (ms since the epoch).
     pub acked_at: Option<i64>,
+    /// The server refused this phone's changes, for this reason (a
+    /// `shared::workflow::Refusal` code); they stay here and are offered
+    /// again by themselves. Cleared when the server holds everything.
+    pub refused: Option<String>,
 }
 
 /// What the screens show about sync; replaced after every input.
@@ -198,6 +202,7 @@ struct Driver {
     acks: BTreeMap<DocumentId, Acked>,
     revs: BTreeMap<DocumentId, u64>,
     storage_error: Option<String>,
+    refused: BTreeMap<DocumentId, String>,
     armed_for: Option<i64>,
     dial_timer: Option<Timeout>,
     nudge_timer: Option<Timeout>,
@@ -221,6 +226,7 @@ impl SyncLoop {
             acks: BTreeMap::new(),
             revs: BTreeMap::new(),
             storage_error: None,
+            refused: BTreeMap::new(),
             armed_for: None,
             dial_timer: None,
             nudge_timer: None,
@@ -503,6 +509,12 @@ impl Driver {
             SyncNotice::ProtocolError { message, .. } => {
                 log(&format!("sync: protocol error: {message}"));
             }
+            SyncNotice::RefusedByPeer { doc, reason, .. } => {
+                log(&format!(
+                    "sync: the server refused changes to {doc}: {reason}"
+                ));
+                self.refused.insert(doc, reason);
+            }
             SyncNotice::ChangesRefused { doc, reason, .. } => {
                 // Only a peer with an access policy (the server) refuses.
                 log(&format!("sync: changes to {doc} refused: {reason}"));
@@ -656,6 +668,7 @@ impl Driver {
                         log(&format!("sync: cannot store the ack of {id}: {e}"));
                     }
                     self.acks.insert(id, acked);
+                    self.refused.remove(&id);
                 }
             }
         }
@@ -691,6 +704,7 @@ impl Driver {
                     empty: heads.is_empty(),
                     on_server: !heads.is_empty() && acked.is_some_and(|a| a.heads == heads),
                     acked_at: acked.map(|a| a.at),
+                    refused: self.refused.get(&id).cloned(),
                 },
             );
         }

@@ -121,6 +121,11 @@ impl Hub {
         &self.peer_id
     }
 
+    /// The access policy (with accounts), which knows whose actor ids are whose.
+    pub fn policy(&self) -> Option<&ServerPolicy> {
+        self.policy.as_ref()
+    }
+
     /// Whether connections must belong to a logged-in user.
     pub fn requires_login(&self) -> bool {
         self.policy.is_some()

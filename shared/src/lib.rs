@@ -18,12 +18,14 @@ pub mod period;
 pub mod protocol;
 pub mod report;
 pub mod report_text;
+pub mod review;
 pub mod sync;
 pub mod template;
 pub mod textdiff;
 pub mod time;
 pub mod validate;
 pub mod value;
+pub mod workflow;
 
 /// Version of what the server and the web app must agree on: the REST API's
 /// shapes, the report document schema and the sync protocol's use. Raised

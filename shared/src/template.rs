@@ -23,6 +23,10 @@ pub struct Template {
     pub filled_by: String,
     /// How often it is reported.
     pub period: PeriodKind,
+    /// Days after a period's last day until reports are due (0: the last
+    /// day itself); a reporting round may name its own date instead.
+    #[serde(default)]
+    pub deadline_days: u32,
     /// Sections, in form order.
     pub sections: Vec<Section>,
     /// Cross-field validation rules.

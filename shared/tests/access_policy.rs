@@ -160,3 +160,86 @@ fn peers_see_and_change_only_what_the_policy_allows() {
     assert!(net.in_flight() == 0, "no resend storm");
     let _ = (link_b, link_a);
 }
+
+/// Refuses every change while closed.
+#[derive(Clone, Default)]
+struct Gate(Arc<Mutex<bool>>);
+
+impl AccessPolicy for Gate {
+    fn may_read(&self, _: ConnId, _: &DocumentId, _: &automerge::Automerge) -> bool {
+        true
+    }
+
+    fn may_write(
+        &self,
+        _: ConnId,
+        _: &DocumentId,
+        _: &automerge::Automerge,
+        _: &automerge::Automerge,
+    ) -> Result<(), String> {
+        if *self.0.lock().unwrap() {
+            Ok(())
+        } else {
+            Err("workflow:approved".into())
+        }
+    }
+}
+
+/// A refusal reaches the peer as a per-document notice with the reason; the
+/// peer keeps its changes, nothing loops, and when the server's copy changes
+/// (a reviewer reopens) the kept changes are offered again and go through.
+#[test]
+fn refused_changes_are_kept_and_offered_again_when_the_server_changes() {
+    let mut net = Network::new();
+    let server = net.add_server("server");
+    let gate = Gate::default();
+    *gate.0.lock().unwrap() = true;
+    net.peers[server].sync.set_policy(Box::new(gate.clone()));
+    let phone = net.add_client("phone");
+    let reviewer = net.add_client("reviewer");
+    net.connect(phone, server);
+    net.connect(reviewer, server);
+    let key = ReportKey::new("bao-ve-tre-em", "xa-a", "2024-H1");
+    let id = key.document_id();
+    edit(&mut net, phone, &key, |r| {
+        r.set_field("officers", Some(&Value::Int(1))).unwrap()
+    });
+    net.run_until_quiescent();
+    net.event(reviewer, SyncEvent::open(id));
+    net.run_until_quiescent();
+
+    // Closed: the phone's edit is refused, and the phone hears why.
+    *gate.0.lock().unwrap() = false;
+    let before = net.heads(server, &id);
+    edit(&mut net, phone, &key, |r| {
+        r.set_field("officers", Some(&Value::Int(2))).unwrap()
+    });
+    net.run_until_quiescent();
+    assert_eq!(net.heads(server, &id), before, "nothing applied");
+    assert!(net.peers[phone].notices.iter().any(|n| matches!(
+        n,
+        SyncNotice::RefusedByPeer { doc, reason, .. } if *doc == id && reason == "workflow:approved"
+    )));
+    assert_eq!(net.in_flight(), 0, "no resend storm");
+    let kept = net.heads(phone, &id);
+    assert_ne!(kept, before, "the phone keeps its edit");
+
+    // The reviewer changes the report (the server accepts it) …
+    *gate.0.lock().unwrap() = true;
+    net.peers[phone].notices.clear();
+    edit(&mut net, reviewer, &key, |r| {
+        r.set_field("villages", Some(&Value::Int(9))).unwrap()
+    });
+    net.run_until_quiescent();
+    // … and the phone's kept edit went through without the phone acting.
+    let server_heads = net.heads(server, &id);
+    assert_eq!(server_heads, net.heads(phone, &id));
+    assert!(
+        net.acked(phone, &id),
+        "the server acknowledged the kept edit"
+    );
+    let doc = net.peers[server].sync.doc_mut(&id).unwrap();
+    let view = shared::ReportView::read(doc.document()).unwrap();
+    assert_eq!(view.fields.get("officers"), Some(&Value::Int(2)));
+    assert_eq!(view.fields.get("villages"), Some(&Value::Int(9)));
+}

@@ -30,6 +30,9 @@ pub struct NativeClient {
     pub notices: Vec<SyncNotice>,
     /// Errors the server sent.
     pub remote_errors: Vec<String>,
+    /// Documents whose changes the server refused, with its reason, until
+    /// it acknowledges them.
+    pub refused: std::collections::BTreeMap<DocumentId, String>,
 }
 
 fn now() -> Timestamp {
@@ -57,6 +60,7 @@ impl NativeClient {
             acked: BTreeSet::new(),
             notices: Vec::new(),
             remote_errors: Vec::new(),
+            refused: Default::default(),
         }
     }
 
@@ -189,6 +193,28 @@ impl NativeClient {
         }
     }
 
+    /// Exchanges messages until `done` holds for this phone, or `timeout`
+    /// passes.
+    pub async fn sync_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&mut NativeClient) -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        while !done(self) {
+            let now_i = Instant::now();
+            if now_i >= deadline {
+                return Err(format!(
+                    "{}: condition not met within {timeout:?}",
+                    self.name
+                ));
+            }
+            self.receive_one((deadline - now_i).min(Duration::from_millis(200)))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Processes incoming frames for `dur`.
     pub async fn pump(&mut self, dur: Duration) -> Result<(), String> {
         let deadline = Instant::now() + dur;
@@ -270,6 +296,10 @@ impl NativeClient {
             match &n {
                 SyncNotice::DocAcked { doc, .. } => {
                     self.acked.insert(*doc);
+                    self.refused.remove(doc);
+                }
+                SyncNotice::RefusedByPeer { doc, reason, .. } => {
+                    self.refused.insert(*doc, reason.clone());
                 }
                 SyncNotice::DocChanged { doc } => {
                     let id = *doc;

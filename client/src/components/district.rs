@@ -4,6 +4,7 @@
 //! needs a network; it says so, and reloads by itself on reconnection.
 
 use crate::api::{self, ApiError, Figures, ReportRow};
+use crate::components::district_review::{ConflictList, SubmissionTable};
 use crate::components::start::DirectoryMissing;
 use crate::directory::Directory;
 use crate::format::{date_time, number, period_label, status, value};
@@ -119,6 +120,10 @@ fn DistrictSummary(
             {totals}
             <h2>{t(T::Communes)}</h2>
             {units}
+            <h2>{t(T::SubmissionTitle)}</h2>
+            <SubmissionTable template=template.id.clone() period=period.clone() unit=unit.clone() />
+            <h2>{t(T::ConflictsTitle)}</h2>
+            <ConflictList dir=dir.clone() template=template.clone() period unit=unit.clone() />
         </section>
     }
 }
@@ -147,8 +152,10 @@ fn NeedsNetwork(error: ApiError) -> impl IntoView {
 fn UnitList(template: Arc<Template>, period: String, rows: Vec<ReportRow>) -> impl IntoView {
     let lang = use_lang();
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    let (submitted, started) = (count("submitted"), count("in_progress"));
-    let not_started = rows.len() - submitted - started;
+    // Approved reports were submitted; returned ones are being worked on again.
+    let submitted = count("submitted") + count("approved");
+    let started = count("in_progress") + count("returned");
+    let not_started = count("not_started");
     // The first few summed figures of the reporting units' sections.
     let key_fields: Vec<(String, String, Option<String>)> = template
         .sections

@@ -3,6 +3,7 @@
 //! when values were changed concurrently, and submission.
 
 use crate::components::field::FieldView;
+use crate::components::review::{History, RefusedBanner, WorkflowBar};
 use crate::components::start::DirectoryMissing;
 use crate::components::sync_status::DocSyncBadge;
 use crate::directory::Directory;
@@ -12,10 +13,12 @@ use crate::i18n::{Lang, T, errors_count, t, use_lang};
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use shared::access::{Action, allowed};
 use shared::report::Conflict;
 use shared::report::migrate::{self, Retired};
 use shared::template::{FieldType, Section};
-use shared::validate::{Severity, can_submit, progress};
+use shared::validate::{Severity, progress};
+use shared::workflow::{Rights, Status, may_edit};
 use shared::{ReportKey, Template};
 use std::sync::Arc;
 
@@ -61,19 +64,19 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
         Memo::new(move |_| ed.view.with(|v| progress(&template, v, role)))
     };
     let state = Memo::new(move |_| ed.view.with(|v| v.status.clone()));
-    let outcome = RwSignal::new(None::<bool>);
-    let submit = {
-        let ed = ed.clone();
-        move |_| {
-            ed.show_required.set(true);
-            if can_submit(&ed.issues.get_untracked()) {
-                let done = ed.apply(|r| r.set_status("submitted"));
-                outcome.set(Some(done));
-            } else {
-                outcome.set(Some(false));
-            }
-        }
-    };
+    // What this user may do with this report: the rules the server applies.
+    let session = expect_context::<crate::session::Session>();
+    let me = session
+        .user_id
+        .get_untracked()
+        .and_then(|id| dir.user(&id).cloned());
+    let rights = me.as_ref().map_or_else(Rights::default, |u| Rights {
+        write: allowed(&dir.org, u, &key.unit, Action::Write),
+        review: allowed(&dir.org, u, &key.unit, Action::Approve),
+    });
+    let user = me.map(|u| u.id).unwrap_or_default();
+    let read_only = Memo::new(move |_| !may_edit(Status::of(state.get().as_deref()), rights));
+    provide_context(ReadOnly(read_only));
     let title = template.title.clone();
     let title_en = template.title_en.clone();
     let period = key.period.clone();
@@ -126,43 +129,26 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
                     {t(T::EditRefused)} ": " {move || error.get().unwrap_or_default()}
                 </p>
             </Show>
+            <RefusedBanner doc=id />
+            <Show when=move || read_only.get() && rights.write>
+                <p class="notice" data-testid="read-only">
+                    {t(T::ReadOnlyApproved)}
+                </p>
+            </Show>
             <Conflicts template=template.clone() />
-            {sections}
+            <fieldset class="sections" prop:disabled=move || read_only.get()>
+                {sections}
+            </fieldset>
             <RetiredValues template=template.clone() />
-            <div class="submit-bar">
-                <button
-                    type="button"
-                    class="primary"
-                    data-testid="submit-report"
-                    on:click=submit
-                >
-                    {t(T::Submit)}
-                </button>
-                {move || match outcome.get() {
-                    Some(true) => {
-                        view! {
-                            <p class="notice ok" role="status">
-                                <strong>{t(T::Submitted)}</strong>
-                                " "
-                                {t(T::SubmittedHint)}
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    Some(false) => {
-                        view! {
-                            <p class="notice error" role="alert">
-                                {t(T::SubmitBlocked)}
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    None => ().into_any(),
-                }}
-            </div>
+            <History dir=dir.clone() />
+            <WorkflowBar rights user />
         </section>
     }
 }
+
+/// Whether the report takes no edits from this user now (approved).
+#[derive(Clone, Copy)]
+struct ReadOnly(Memo<bool>);
 
 /// One section, collapsible, with its error count in the header; follows the
 /// form's expand/collapse-all switch whenever it is pressed.
@@ -269,15 +255,55 @@ fn Conflicts(template: Arc<Template>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let conflicts = Memo::new(move |_| ed.view.with(|v| v.conflicts.clone()));
+    let ReadOnly(read_only) = expect_context::<ReadOnly>();
     move || {
         if conflicts.with(Vec::is_empty) {
             return ().into_any();
         }
         let lang = lang.get();
+        let editable = !read_only.get();
         let items = conflicts
             .get()
-            .iter()
-            .map(|c| view! { <li>{conflict_line(lang, &template, c)}</li> })
+            .into_iter()
+            .map(|c| {
+                let keep = c
+                    .values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let testid = format!("keep-{}-{i}", c.field);
+                        let (c, value) = (c.clone(), v.value.clone());
+                        let ed = ed.clone();
+                        // One put that supersedes every concurrent value,
+                        // synced like any edit.
+                        let resolve = move |_| {
+                            ed.apply(|r| match (&c.record, &c.column) {
+                                (Some(rec), Some(col)) => {
+                                    r.set_record_value(&c.field, rec, col, Some(&value))
+                                }
+                                _ => r.set_field(&c.field, Some(&value)),
+                            });
+                        };
+                        view! {
+                            <button
+                                type="button"
+                                data-testid=testid
+                                on:click=resolve
+                            >
+                                {T::KeepValue.get(lang)}
+                                " "
+                                {i + 1}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <li data-testid=format!("conflict-{}", c.field)>
+                        {conflict_line(lang, &template, &c)}
+                        {editable.then(|| view! { <div class="keep">{keep}</div> })}
+                    </li>
+                }
+            })
             .collect_view();
         view! {
             <div class="notice conflict" data-testid="conflicts">

@@ -9,13 +9,11 @@ use automerge::Automerge;
 use shared::DocumentId;
 use shared::access::{Access, Action, access, allowed};
 use shared::dataset::User;
-use shared::report::ReportMeta;
+use shared::report::{ReportMeta, ReportView};
 use shared::sync::{AccessPolicy, ConnId};
+use shared::workflow::{Rights, Status, check_change, check_history};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// Review statuses only a reviewer of the unit above may set or leave.
-const REVIEW_STATUSES: &[&str] = &["approved", "returned"];
 
 /// Something the policy learnt that must be stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,22 +122,18 @@ impl AccessPolicy for ServerPolicy {
                 if !allowed(&dir.tree, &user, unit, Action::Write) {
                     return Err(format!("{} may not write reports of {unit}", user.id));
                 }
-                let may_approve = allowed(&dir.tree, &user, unit, Action::Approve);
-                let was = report_of(id, before).and_then(|m| m.status);
-                let is = meta.status;
-                if was.as_deref() == Some("approved") && !may_approve {
-                    return Err(
-                        "the report is approved: the reviewing unit must reopen it first".into(),
-                    );
-                }
-                let review =
-                    |s: &Option<String>| s.as_deref().is_some_and(|s| REVIEW_STATUSES.contains(&s));
-                if was != is && (review(&was) || review(&is)) && !may_approve {
-                    return Err(format!(
-                        "{} may not return, approve or reopen reports of {unit}",
-                        user.id
-                    ));
-                }
+                let rights = Rights {
+                    write: true,
+                    review: allowed(&dir.tree, &user, unit, Action::Approve),
+                };
+                let was = Status::of(report_of(id, before).and_then(|m| m.status).as_deref());
+                let is = Status::of(meta.status.as_deref());
+                // The same rule the phone applies before offering an edit;
+                // the code tells the phone why, in its user's language.
+                check_change(was, is, rights).map_err(|r| r.code().to_string())?;
+                let history = |d: &Automerge| ReportView::history_of(d).unwrap_or_default();
+                check_history(&history(before), &history(after), &user.id)
+                    .map_err(|r| r.code().to_string())?;
             }
             None => {
                 let state = self.state();

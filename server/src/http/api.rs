@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared::access::Action;
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::dataset::{Round, User};
+use shared::review::Progress;
 use shared::template::Role;
 use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
 use sqlx::SqlitePool;
@@ -24,6 +25,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/reports", get(list_reports))
         .route("/reports/{id}", get(get_report))
         .route("/figures", get(figures))
+        .merge(super::review::router())
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -60,9 +62,9 @@ async fn bootstrap(State(s): State<AppState>, principal: Principal) -> Json<serd
 /// Query of a round: template, period and the consolidating unit.
 #[derive(Debug, Deserialize)]
 pub struct RoundQuery {
-    template: String,
-    period: String,
-    unit: String,
+    pub(crate) template: String,
+    pub(crate) period: String,
+    pub(crate) unit: String,
 }
 
 /// One reporting unit's report in a round.
@@ -125,7 +127,7 @@ pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Opti
         .map_err(|e| AppError::Internal(format!("stored document {id} is not a report: {e}")))
 }
 
-async fn projection(
+pub(crate) async fn projection(
     pool: &SqlitePool,
     template: &str,
     period: &str,
@@ -155,10 +157,7 @@ async fn list_reports(
         let (status, updated_at, report) = match proj.get(&u.id) {
             None => ("not_started", None, None),
             Some((st, at)) => {
-                let status = match st.as_deref() {
-                    Some("submitted") => "submitted",
-                    _ => "in_progress",
-                };
+                let status = Progress::of(st.as_deref()).as_str();
                 (status, Some(*at), read_view(&s.pool, &id).await?)
             }
         };
@@ -179,14 +178,25 @@ async fn get_report(
     principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<ReportView>> {
+    readable_report(&s, &principal, &id)
+        .await
+        .map(|(_, v)| Json(v))
+}
+
+/// The report with the id in a path, if the principal may read it; a
+/// report they may not read is answered as missing.
+pub(crate) async fn readable_report(
+    s: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(DocumentId, ReportView)> {
     let id: DocumentId = id
         .parse()
         .map_err(|_| AppError::BadRequest(format!("{id:?} is not a document id")))?;
-    // A report the principal may not read is answered as missing.
     read_view(&s.pool, &id)
         .await?
         .filter(|v| principal.may(&s.directory.get().tree, &v.unit, Action::Read))
-        .map(Json)
+        .map(|v| (id, v))
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))
 }
 
@@ -244,7 +254,13 @@ pub async fn compute_figures(
     }
     let submitted = reporting
         .iter()
-        .filter(|x| views.get(&x.id).and_then(|v| v.status.as_deref()) == Some("submitted"))
+        .filter(|x| {
+            let status = views.get(&x.id).and_then(|v| v.status.as_deref());
+            matches!(
+                Progress::of(status),
+                Progress::Submitted | Progress::Approved
+            )
+        })
         .count();
     Ok(Figures {
         template: template.into(),

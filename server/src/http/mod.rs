@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod export;
+mod review;
 mod sync_ws;
 
 use crate::catalog::Catalog;

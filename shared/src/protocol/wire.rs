@@ -96,6 +96,20 @@ pub enum WireMessage {
         /// Opaque payload.
         data: Vec<u8>,
     },
+    /// The receiver's changes to a document were refused (by the sender's
+    /// access policy) and not applied; the connection stays open. baocao's
+    /// own message type: the receiver keeps the changes and offers them
+    /// again when the document changes.
+    ChangesRefused {
+        /// Sender.
+        sender_id: PeerId,
+        /// Receiver.
+        target_id: PeerId,
+        /// The document.
+        document_id: DocumentId,
+        /// Why (a stable code such as `workflow:approved`, or text).
+        reason: String,
+    },
     /// A protocol error; the sender closes the connection after it.
     Error {
         /// Human-readable reason.
@@ -387,6 +401,12 @@ impl WireMessage {
                 session_id: f.str("sessionId")?,
                 data: f.bytes("data")?,
             },
+            "changes-refused" => WireMessage::ChangesRefused {
+                sender_id: f.peer("senderId")?,
+                target_id: f.peer("targetId")?,
+                document_id: f.document_id()?,
+                reason: f.str("reason")?,
+            },
             "error" => WireMessage::Error {
                 message: f.str("message")?,
             },
@@ -512,6 +532,19 @@ impl WireMessage {
                 e.str("sessionId")?.str(session_id)?;
                 e.str("data")?.bytes(data)?;
             }
+            WireMessage::ChangesRefused {
+                sender_id,
+                target_id,
+                document_id,
+                reason,
+            } => {
+                e.map(5)?;
+                e.str("type")?.str("changes-refused")?;
+                e.str("senderId")?.str(sender_id.as_str())?;
+                e.str("targetId")?.str(target_id.as_str())?;
+                e.str("documentId")?.str(&document_id.to_string())?;
+                e.str("reason")?.str(reason)?;
+            }
             WireMessage::Error { message } => {
                 e.map(2)?;
                 e.str("type")?.str("error")?;
@@ -573,6 +606,12 @@ mod tests {
                 count: 4,
                 session_id: "x".into(),
                 data: vec![0],
+            },
+            WireMessage::ChangesRefused {
+                sender_id: s.clone(),
+                target_id: a.clone(),
+                document_id: doc,
+                reason: "workflow:approved".into(),
             },
             WireMessage::Error {
                 message: "nope".into(),

@@ -4,6 +4,7 @@ use crate::template::{FieldType, Template};
 use crate::textdiff::splice_between;
 use crate::time::Timestamp;
 use crate::value::Value;
+use crate::workflow::{Status, Step};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use sha2::{Digest, Sha256};
@@ -247,6 +248,37 @@ impl<'a> ReportDoc<'a> {
     /// Sets the workflow status.
     pub fn set_status(&mut self, status: &str) -> Result<(), ReportError> {
         self.doc.put(ROOT, keys::STATUS, status)?;
+        Ok(())
+    }
+
+    /// Takes a workflow step: sets the status the step leads to and appends
+    /// who took it, when (the caller's clock) and the comment to the
+    /// report's history. Whether `by` may take it is the caller's question
+    /// ([`crate::workflow::steps`]); here only the step's order is checked.
+    pub fn take_step(&mut self, step: Step, by: &str, comment: &str) -> Result<(), ReportError> {
+        let from = Status::of(
+            match self.doc.get(ROOT, keys::STATUS)? {
+                Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                _ => None,
+            }
+            .as_deref(),
+        );
+        if !step.applies_to(from) {
+            return Err(ReportError::Step {
+                step: step.as_str(),
+                from: from.as_str(),
+            });
+        }
+        let to = step.target();
+        let list = self.container(keys::HISTORY, ObjType::List)?;
+        let at = self.doc.length(&list);
+        let entry = self.doc.insert_object(&list, at, ObjType::Map)?;
+        self.doc.put(&entry, "step", step.as_str())?;
+        self.doc.put(&entry, "status", to.as_str())?;
+        self.doc.put(&entry, "by", by)?;
+        self.doc.put(&entry, "at", self.now.as_millis())?;
+        self.doc.put(&entry, "comment", comment)?;
+        self.doc.put(ROOT, keys::STATUS, to.as_str())?;
         Ok(())
     }
 

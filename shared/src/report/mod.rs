@@ -47,6 +47,14 @@ pub enum ReportError {
     /// The document is not a report, or a different one.
     #[error("document is not the expected report: {0}")]
     Malformed(String),
+    /// The workflow step cannot be taken from the report's status.
+    #[error("cannot {step} a report that is {from}")]
+    Step {
+        /// The step.
+        step: &'static str,
+        /// The current status.
+        from: &'static str,
+    },
     /// Automerge refused the operation.
     #[error("automerge: {0}")]
     Automerge(String),
@@ -72,6 +80,9 @@ pub mod keys {
     pub const FIELDS: &str = "fields";
     /// Workflow status ("draft", "submitted", …).
     pub const STATUS: &str = "status";
+    /// Append-only list of workflow steps taken (maps with `step`, `status`,
+    /// `by`, `at` in ms, `comment`), written next to [`STATUS`].
+    pub const HISTORY: &str = "history";
     /// Prefix of a records field's map (record id → record map).
     pub const RECORDS_PREFIX: &str = "records:";
     /// Prefix of a narrative field's text.

@@ -1,5 +1,6 @@
 use super::{ReportError, ReportKey, keys};
 use crate::value::Value;
+use crate::workflow::{Status, Step, Transition};
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,6 +31,9 @@ pub struct ReportView {
     /// others are here until someone resolves them).
     #[serde(default)]
     pub conflicts: Vec<Conflict>,
+    /// Workflow steps taken, in the order they were appended.
+    #[serde(default)]
+    pub history: Vec<Transition>,
 }
 
 /// One record of a records field.
@@ -102,6 +106,14 @@ impl ReportMeta {
 }
 
 impl ReportView {
+    /// Only the workflow history of a report document (no fields read).
+    pub fn history_of(doc: &Automerge) -> Result<Vec<Transition>, ReportError> {
+        match doc.get(ROOT, keys::HISTORY)? {
+            Some((automerge::Value::Object(ObjType::List), obj)) => read_history(doc, &obj),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// Reads a report document. Keys that are not part of the schema (for
     /// example written by another automerge-repo client) are ignored.
     pub fn read(doc: &Automerge) -> Result<ReportView, ReportError> {
@@ -157,6 +169,8 @@ impl ReportView {
                 }
                 rows.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
                 view.records.insert(field.to_string(), rows);
+            } else if key == keys::HISTORY && ty == ObjType::List {
+                view.history = read_history(doc, &obj)?;
             } else if let (Some(field), ObjType::Text) = (key.strip_prefix(keys::TEXT_PREFIX), ty) {
                 view.narratives.insert(field.to_string(), doc.text(&obj)?);
             }
@@ -165,6 +179,37 @@ impl ReportView {
             .retain(|c| c.column.as_deref() != Some(keys::RECORD_CREATED));
         Ok(view)
     }
+}
+
+fn read_history(doc: &Automerge, list: &ObjId) -> Result<Vec<Transition>, ReportError> {
+    let mut out = Vec::new();
+    for i in 0..doc.length(list) {
+        let Some((automerge::Value::Object(ObjType::Map), entry)) = doc.get(list, i)? else {
+            continue;
+        };
+        let mut values = BTreeMap::new();
+        read_scalars(doc, &entry, &mut values, &mut |_, _| {})?;
+        let text = |k: &str| match values.get(k) {
+            Some(Value::Str(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let Some(step) = Step::parse(&text("step")) else {
+            continue;
+        };
+        out.push(Transition {
+            step,
+            status: Status::of(Some(&text("status"))),
+            by: text("by"),
+            at: match values.get("at") {
+                Some(Value::Int(t)) => *t,
+                _ => 0,
+            },
+            comment: text("comment"),
+        });
+    }
+    // List order follows causality (a step appended after syncing comes after
+    // what was synced), which device clocks do not guarantee.
+    Ok(out)
 }
 
 fn read_scalars(

@@ -262,6 +262,17 @@ pub enum SyncNotice {
         /// Why.
         reason: String,
     },
+    /// The peer refused our changes to a document and did not apply them.
+    /// They stay in our copy and are offered again when the peer's copy
+    /// changes (for example when a reviewer reopens the report) or ours does.
+    RefusedByPeer {
+        /// The document.
+        doc: DocumentId,
+        /// The connection.
+        conn: ConnId,
+        /// Why (see [`crate::workflow::Refusal::code`]).
+        reason: String,
+    },
     /// A stored chunk could not be read and was skipped.
     CorruptChunk {
         /// Its key.
@@ -782,6 +793,26 @@ impl Synchronizer {
                     conn,
                 });
             }
+            WireMessage::ChangesRefused {
+                document_id,
+                reason,
+                ..
+            } => {
+                // Forget what we told the peer: our sync state believes the
+                // refused changes are on their way. A fresh state makes the
+                // next exchange (started by either side's next change) work
+                // out again what the peer lacks, and offer them once more.
+                if let Some(d) = self.docs.get_mut(&document_id)
+                    && let Some(p) = d.peers.get_mut(&conn)
+                {
+                    *p = docs::PeerDoc::default();
+                }
+                out.notices.push(SyncNotice::RefusedByPeer {
+                    doc: document_id,
+                    conn,
+                    reason,
+                });
+            }
             WireMessage::Join { .. } | WireMessage::Peer { .. } => {
                 self.fail(conn, "handshake repeated".into(), out)
             }
@@ -870,8 +901,8 @@ impl Synchronizer {
             return;
         };
         let unavailable = WireMessage::DocUnavailable {
-            sender_id: peer_id,
-            target_id: remote,
+            sender_id: peer_id.clone(),
+            target_id: remote.clone(),
             document_id: doc_id,
         };
         if d.is_empty() && !accept_new && !is_request {
@@ -930,17 +961,26 @@ impl Synchronizer {
                                 peer.state = state;
                             }
                             Err(reason) => {
+                                // Nothing applied. The peer hears why, keeps
+                                // its changes, and we start over with it: a
+                                // fresh sync state, so when the document
+                                // changes here (a reopened report) the peer
+                                // is asked again and offers them once more.
+                                let refused = WireMessage::ChangesRefused {
+                                    sender_id: peer_id.clone(),
+                                    target_id: remote.clone(),
+                                    document_id: doc_id,
+                                    reason: reason.clone(),
+                                };
+                                out.outgoing.push((conn, refused.encode()));
                                 out.notices.push(SyncNotice::ChangesRefused {
                                     doc: doc_id,
                                     conn,
                                     reason,
                                 });
-                                // Nothing applied and nothing answered: the
-                                // peer keeps its changes and is not asked again.
+                                *peer = docs::PeerDoc::default();
                                 if d.is_empty() && d.peers.len() == 1 {
                                     self.docs.remove(&doc_id);
-                                } else {
-                                    d.peers.remove(&conn);
                                 }
                                 return;
                             }
