@@ -184,6 +184,29 @@ impl World {
         .await;
     }
 
+    /// Cuts the page off the network (or gives it back) the way a phone
+    /// losing signal does: `navigator.onLine` turns false, the `offline`
+    /// event fires, and requests and sockets fail — while the server runs on.
+    pub async fn set_offline(&self, offline: bool) {
+        use chromiumoxide::cdp::browser_protocol::network::{
+            EmulateNetworkConditionsParams, EnableParams,
+        };
+        self.page
+            .execute(EnableParams::default())
+            .await
+            .expect("Network.enable");
+        self.page
+            .execute(EmulateNetworkConditionsParams::new(offline, 0.0, -1.0, -1.0))
+            .await
+            .expect("Network.emulateNetworkConditions");
+        self.wait_until(
+            "the page sees the network change",
+            QUICK,
+            &format!("navigator.onLine === {}", !offline),
+        )
+        .await;
+    }
+
     /// Logs in on the app's login form (a server with accounts).
     pub async fn log_in(&self, user: &str, password: &str) {
         self.fill("[data-testid=login-user]", user).await;
