@@ -55,8 +55,8 @@ impl Directory {
     /// that fills the template in, otherwise it consolidates.
     pub fn role_of(&self, template: &Template, unit: &str) -> Role {
         match self.org.get(unit) {
-            Some(u) if u.kind == template.filled_by => Role::Reporting,
-            _ => Role::Consolidating,
+            Some(u) => template.role_for(&u.kind),
+            None => Role::Consolidating,
         }
     }
 

@@ -173,6 +173,7 @@ pub enum T {
     RefusedReviewOnly,
     RefusedOther,
     RefusedHistory,
+    RefusedInvalid,
     ReadOnlyApproved,
     KeepValue,
     ConflictsTitle,
@@ -399,6 +400,10 @@ impl T {
                 "Lịch sử xử lý chỉ được ghi thêm, và mỗi người chỉ ghi bước của mình.",
                 "The history may only grow, and each person records only their own steps.",
             ),
+            T::RefusedInvalid => (
+                "Máy chủ chưa nhận bản nộp vì báo cáo còn lỗi: hãy sửa các mục báo lỗi rồi nộp lại.",
+                "The server did not accept the submission because the report has errors: fix the fields marked as wrong and submit again.",
+            ),
             T::ReadOnlyApproved => (
                 "Báo cáo đã được duyệt nên không sửa được; cấp trên có thể mở lại.",
                 "This report is approved and cannot be changed; the reviewing unit can reopen it.",
@@ -527,6 +532,7 @@ pub fn refusal(lang: Lang, code: &str) -> String {
         Some(Refusal::Approved) => T::RefusedApproved.get(lang).to_string(),
         Some(Refusal::ReviewOnly) => T::RefusedReviewOnly.get(lang).to_string(),
         Some(Refusal::History) => T::RefusedHistory.get(lang).to_string(),
+        Some(Refusal::Invalid) => T::RefusedInvalid.get(lang).to_string(),
         None => format!("{}: {code}", T::RefusedOther.get(lang)),
     }
 }

@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// baocao: offline-first reporting for communes and districts.
 #[derive(Debug, Parser)]
@@ -295,6 +296,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         Some(auth::policy::ServerPolicy::new(
             directory.clone(),
+            Arc::new(catalog.templates.clone()),
             actors,
             owners,
         ))

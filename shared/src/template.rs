@@ -403,6 +403,16 @@ pub enum TemplateError {
 }
 
 impl Template {
+    /// The part a unit of `kind` plays: it reports when it is of the kind
+    /// that fills the template in, otherwise it consolidates.
+    pub fn role_for(&self, kind: &str) -> Role {
+        if kind == self.filled_by {
+            Role::Reporting
+        } else {
+            Role::Consolidating
+        }
+    }
+
     /// Parses and checks a TOML template.
     pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
         let t: Template = toml::from_str(text).map_err(|e| TemplateError::Parse(e.to_string()))?;

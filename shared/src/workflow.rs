@@ -18,6 +18,9 @@
 //!    └───────────── returned ◄──────────────────┘
 //! ```
 
+use crate::report::ReportView;
+use crate::template::{Role, Template};
+use crate::validate::{can_submit, validate};
 use serde::{Deserialize, Serialize};
 
 /// Where a report is in the workflow. A report without a status is a draft.
@@ -166,6 +169,9 @@ pub enum Refusal {
     /// The history is append-only, and each user records only their own steps.
     #[error("the history may only grow, by steps of the user who takes them")]
     History,
+    /// A submission of a report that the template's validation rejects.
+    #[error("the report has errors: it cannot be submitted until they are fixed")]
+    Invalid,
 }
 
 impl Refusal {
@@ -175,14 +181,20 @@ impl Refusal {
             Refusal::Approved => "workflow:approved",
             Refusal::ReviewOnly => "workflow:review-only",
             Refusal::History => "workflow:history",
+            Refusal::Invalid => "workflow:invalid",
         }
     }
 
     /// The refusal a code names, if it is one.
     pub fn from_code(code: &str) -> Option<Refusal> {
-        [Refusal::Approved, Refusal::ReviewOnly, Refusal::History]
-            .into_iter()
-            .find(|r| r.code() == code)
+        [
+            Refusal::Approved,
+            Refusal::ReviewOnly,
+            Refusal::History,
+            Refusal::Invalid,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
     }
 }
 
@@ -199,6 +211,27 @@ pub fn check_change(was: Status, is: Status, rights: Rights) -> Result<(), Refus
         return Err(Refusal::ReviewOnly);
     }
     Ok(())
+}
+
+/// Judges a change that submits a report (status `was` → `is`): the
+/// submitted content must pass the template's validation, as the phone
+/// checks before it offers the step — so a phone with other rules (an old
+/// version, another client) cannot submit what this one would not.
+pub fn check_submission(
+    was: Status,
+    is: Status,
+    template: &Template,
+    view: &ReportView,
+    role: Role,
+) -> Result<(), Refusal> {
+    if is != Status::Submitted || was == Status::Submitted {
+        return Ok(());
+    }
+    if can_submit(&validate(template, view, role)) {
+        Ok(())
+    } else {
+        Err(Refusal::Invalid)
+    }
 }
 
 /// Judges what a change by `user` did to the history: it may only add

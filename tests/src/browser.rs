@@ -200,7 +200,9 @@ impl World {
             .await
             .expect("Network.enable");
         self.page
-            .execute(EmulateNetworkConditionsParams::new(offline, 0.0, -1.0, -1.0))
+            .execute(EmulateNetworkConditionsParams::new(
+                offline, 0.0, -1.0, -1.0,
+            ))
             .await
             .expect("Network.emulateNetworkConditions");
         self.wait_until(

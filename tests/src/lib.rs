@@ -26,3 +26,21 @@ pub fn child_protection_template() -> shared::Template {
         .expect("templates/bao-ve-tre-em.toml");
     shared::Template::from_toml(&text).expect("template parses")
 }
+
+/// Fills a child-protection report of a commune so that it passes the
+/// template's validation (every required figure, the cross-field rules), with
+/// `officers` as given: what a submission needs.
+pub fn fill_valid_child_protection(r: &mut shared::ReportDoc<'_>, officers: i64) {
+    use shared::Value;
+    r.set_field("board_established", Some(&Value::Bool(true)))
+        .expect("board_established");
+    for (field, value) in [
+        ("officers", officers),
+        ("villages", 5),
+        ("collaborators", 5),
+        ("cultural_points", 3),
+    ] {
+        r.set_field(field, Some(&Value::Int(value)))
+            .unwrap_or_else(|e| panic!("{field}: {e}"));
+    }
+}

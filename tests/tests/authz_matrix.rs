@@ -110,7 +110,7 @@ async fn every_role_can_do_exactly_what_the_rules_say_over_rest_and_sync() {
     for c in &cells {
         writer
             .edit(&key(c.3, c.0), |r| {
-                r.set_field("officers", Some(&Value::Int(1))).unwrap();
+                baocao_tests::fill_valid_child_protection(r, 1);
                 r.set_status("submitted").unwrap();
             })
             .await;

@@ -165,7 +165,7 @@ async fn completeness_lists_every_commune_with_state_last_sync_and_timeliness() 
     let mut commune = phone(&server, "phone-ba-bich", &officer).await;
     commune
         .edit(&submitted, |r| {
-            r.set_field("officers", Some(&Value::Int(2))).unwrap();
+            baocao_tests::fill_valid_child_protection(r, 2);
             r.take_step(Step::Submit, OFFICER, "").unwrap();
         })
         .await;

@@ -7,7 +7,9 @@
 //! kept edit goes through on the next sync, without the officer doing
 //! anything. Every step is in the report's history with who and when.
 
-use baocao_tests::{NativeClient, TestServer, child_protection_template};
+use baocao_tests::{
+    NativeClient, TestServer, child_protection_template, fill_valid_child_protection,
+};
 use shared::workflow::{Refusal, Status, Step};
 use shared::{ReportKey, Value};
 use std::time::Duration;
@@ -31,6 +33,15 @@ async fn until_status(c: &mut NativeClient, key: &ReportKey, want: Status) {
         .unwrap_or_else(|e| panic!("{e}: waiting for {want:?}"));
 }
 
+/// Syncs until the server refuses the phone's changes to `id`, for `want`.
+async fn expect_refusal(phone: &mut NativeClient, id: &shared::DocumentId, want: Refusal) {
+    phone
+        .sync_until(LIMIT, |c| c.refused.contains_key(id))
+        .await
+        .unwrap_or_else(|e| panic!("{e}: waiting for the refusal {want:?}"));
+    assert_eq!(phone.refused.get(id).map(String::as_str), Some(want.code()));
+}
+
 #[tokio::test]
 async fn submit_return_resubmit_approve_refuse_reopen() {
     let server = TestServer::start_with_accounts().await;
@@ -44,7 +55,7 @@ async fn submit_return_resubmit_approve_refuse_reopen() {
     let mut phone = NativeClient::new("phone-ba-bich", child_protection_template());
     phone
         .edit(&key, |r| {
-            r.set_field("officers", Some(&Value::Int(2))).unwrap();
+            fill_valid_child_protection(r, 2);
             r.take_step(Step::Submit, OFFICER, "").unwrap();
         })
         .await;
@@ -104,14 +115,7 @@ async fn submit_return_resubmit_approve_refuse_reopen() {
         .connect(&server.ws_url_as(&officer_token))
         .await
         .unwrap();
-    phone
-        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
-        .await
-        .unwrap();
-    assert_eq!(
-        phone.refused.get(&id).map(String::as_str),
-        Some(Refusal::Approved.code())
-    );
+    expect_refusal(&mut phone, &id, Refusal::Approved).await;
     // Kept on the phone, which now also knows the report is approved …
     until_status(&mut phone, &key, Status::Approved).await;
     assert_eq!(officers(&mut phone), Some(Value::Int(3)));
@@ -175,12 +179,50 @@ async fn a_step_recorded_in_someone_elses_name_is_refused() {
         .edit(&key, |r| r.take_step(Step::Submit, REVIEWER, "").unwrap())
         .await;
     phone.connect(&server.ws_url_as(&token)).await.unwrap();
+    expect_refusal(&mut phone, &id, Refusal::History).await;
+}
+
+/// The server validates a submission as the phone does: a phone that submits
+/// a report with errors (an old app, another client) is refused with
+/// `workflow:invalid`, keeps its edits, and the submission goes through once
+/// a later edit fixes the errors.
+#[tokio::test]
+async fn a_submission_with_errors_is_refused_until_they_are_fixed() {
+    let server = TestServer::start_with_accounts().await;
+    let token = server.login(OFFICER, PASSWORD).await;
+    let reviewer = server.login(REVIEWER, PASSWORD).await;
+    let key = ReportKey::new("bao-ve-tre-em", "ba-bich", "2032-H1");
+    let id = key.document_id();
+    let mut phone = NativeClient::new("phone-ba-bich", child_protection_template());
     phone
-        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
+        .edit(&key, |r| {
+            fill_valid_child_protection(r, 2);
+            // More villages with a cultural point than villages: a rule fails.
+            r.set_field("cultural_points", Some(&Value::Int(9)))
+                .unwrap();
+            r.take_step(Step::Submit, OFFICER, "").unwrap();
+        })
+        .await;
+    phone.connect(&server.ws_url_as(&token)).await.unwrap();
+    expect_refusal(&mut phone, &id, Refusal::Invalid).await;
+    let (code, _) = server
+        .get_json_as(&reviewer, &format!("/api/reports/{id}"))
+        .await;
+    assert_eq!(code, 404, "nothing of the refused submission is stored");
+
+    phone
+        .edit(&key, |r| {
+            r.set_field("cultural_points", Some(&Value::Int(4)))
+                .unwrap()
+        })
+        .await;
+    phone
+        .sync_until(LIMIT, |c| c.is_acked(&id) && c.refused.is_empty())
         .await
         .unwrap();
-    assert_eq!(
-        phone.refused.get(&id).map(String::as_str),
-        Some(Refusal::History.code())
-    );
+    let (_, body) = server
+        .get_json_as(&reviewer, &format!("/api/reports/{id}"))
+        .await;
+    assert_eq!(body["status"], "submitted", "{body}");
+    assert_eq!(body["fields"]["cultural_points"], 4, "{body}");
 }

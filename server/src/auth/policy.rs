@@ -7,11 +7,13 @@
 use super::SharedDirectory;
 use automerge::Automerge;
 use shared::DocumentId;
+use shared::Template;
 use shared::access::{Access, Action, access, allowed};
 use shared::dataset::User;
 use shared::report::{ReportMeta, ReportView};
 use shared::sync::{AccessPolicy, ConnId};
-use shared::workflow::{Rights, Status, check_change, check_history};
+use shared::workflow::{Rights, Status, check_change, check_history, check_submission};
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -37,6 +39,7 @@ struct State {
 #[derive(Clone)]
 pub struct ServerPolicy {
     directory: SharedDirectory,
+    templates: Arc<BTreeMap<String, Template>>,
     state: Arc<Mutex<State>>,
 }
 
@@ -44,11 +47,13 @@ impl ServerPolicy {
     /// A policy over `directory`, knowing the actors and owners stored so far.
     pub fn new(
         directory: SharedDirectory,
+        templates: Arc<BTreeMap<String, Template>>,
         actors: HashMap<String, String>,
         owners: HashMap<DocumentId, String>,
     ) -> ServerPolicy {
         ServerPolicy {
             directory,
+            templates,
             state: Arc::new(Mutex::new(State {
                 actors,
                 owners,
@@ -134,6 +139,15 @@ impl AccessPolicy for ServerPolicy {
                 let history = |d: &Automerge| ReportView::history_of(d).unwrap_or_default();
                 check_history(&history(before), &history(after), &user.id)
                     .map_err(|r| r.code().to_string())?;
+                // A report of a template this server does not know is only
+                // stored; one it knows is validated as on the phone.
+                if let Some(template) = self.templates.get(&meta.key.template)
+                    && let Ok(view) = ReportView::read(after)
+                {
+                    let kind = dir.tree.get(unit).map(|u| u.kind.as_str()).unwrap_or("");
+                    check_submission(was, is, template, &view, template.role_for(kind))
+                        .map_err(|r| r.code().to_string())?;
+                }
             }
             None => {
                 let state = self.state();
