@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting, lints, the shared core's tests (also
 # compiled for wasm32), the server, and the end-to-end tests that start the
-# real server process, native sync clients and headless Chromium.
+# real server process, native sync clients and headless Chromium — then the
+# integration suite a second time with the server storing on PostgreSQL (a
+# throwaway cluster per test process; needs Debian's `postgresql` package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +44,11 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 step "tests: shared core, server, end to end (real server process, native clients, headless Chromium)"
 cargo test -p baocao-shared -p baocao-server -p baocao-tests -- --test-threads 2
+
+step "the integration suite again, storing on PostgreSQL (browser and JS-peer tests exercise the client, not storage: SQLite pass only)"
+start=$(date +%s)
+BAOCAO_TEST_DB=postgres cargo test -p baocao-tests \
+    --test authz_matrix --test bad_input --test csv_import --test cut_anywhere \
+    --test district_figures --test drowning_template --test exports \
+    --test kill_during_sync --test two_clients -- --test-threads 2
+echo "PostgreSQL pass: $(( $(date +%s) - start )) s"

@@ -7,6 +7,7 @@
 //! notices (a saved report refreshes its row in the `documents` projection).
 
 use crate::auth::policy::{Learnt, ServerPolicy};
+use crate::db::Pool;
 use shared::dataset::User;
 use shared::report::ReportMeta;
 use shared::sync::storage::{StorageAction, StorageResult, StorageTask};
@@ -14,7 +15,6 @@ use shared::sync::{
     ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
 };
 use shared::{PeerId, Timestamp};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +37,11 @@ enum HubMsg {
     Frame(ConnId, Vec<u8>),
     Disconnect(ConnId),
     Storage(StorageResult),
+    /// Another replica stored changes of this document.
+    StoredElsewhere(shared::DocumentId),
+    /// Announcements may have been missed (the listener reconnected): every
+    /// document in memory is read again.
+    RefreshAll,
     Tick,
     Shutdown(oneshot::Sender<()>),
 }
@@ -68,7 +73,7 @@ pub struct Hub {
 impl Hub {
     /// Starts the hub task.
     pub fn start(
-        pool: SqlitePool,
+        pool: Pool,
         storage_id: String,
         limits: Limits,
         policy: Option<ServerPolicy>,
@@ -86,11 +91,23 @@ impl Hub {
         if let Some(p) = &policy {
             sync.set_policy(Box::new(p.clone()));
         }
+        // On PostgreSQL other replicas may share the database: this one
+        // announces what it stores and listens to what they store.
+        let replica = (crate::db::Backend::of(&pool) == crate::db::Backend::Postgres).then(|| {
+            let id: [u8; 8] = rand::random();
+            let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+            spawn_listener(
+                pool.connect_options().database_url.to_string(),
+                id.clone(),
+                tx.clone(),
+            );
+            id
+        });
         let task = HubTask {
             sync,
             policy: policy.clone(),
             conns: HashMap::new(),
-            writer: spawn_writer(pool.clone(), tx.clone()),
+            writer: spawn_writer(pool.clone(), tx.clone(), replica),
             pool,
             tx: tx.clone(),
             in_flight: 0,
@@ -163,7 +180,7 @@ struct HubTask {
     policy: Option<ServerPolicy>,
     conns: HashMap<ConnId, mpsc::Sender<Outbound>>,
     writer: mpsc::UnboundedSender<WriteJob>,
-    pool: SqlitePool,
+    pool: Pool,
     tx: mpsc::UnboundedSender<HubMsg>,
     in_flight: usize,
     shutdown: Option<oneshot::Sender<()>>,
@@ -202,6 +219,20 @@ impl HubTask {
                 HubMsg::Storage(result) => {
                     self.in_flight -= 1;
                     self.sync.handle(now(), SyncEvent::storage_done(result))
+                }
+                HubMsg::StoredElsewhere(doc) => {
+                    self.sync.handle(now(), SyncEvent::stored_elsewhere(doc))
+                }
+                HubMsg::RefreshAll => {
+                    let mut all = SyncResults::default();
+                    for doc in self.sync.loaded_docs() {
+                        let r = self.sync.handle(now(), SyncEvent::stored_elsewhere(doc));
+                        all.outgoing.extend(r.outgoing);
+                        all.close.extend(r.close);
+                        all.storage.extend(r.storage);
+                        all.notices.extend(r.notices);
+                    }
+                    all
                 }
                 HubMsg::Tick => self.sync.handle(now(), SyncEvent::tick()),
                 HubMsg::Shutdown(done) => {
@@ -310,8 +341,9 @@ const MAX_BATCH: usize = 512;
 /// wakes goes into one transaction (group commit): a burst of N saves costs
 /// one fsync, not N, and acknowledgements still wait for the commit.
 fn spawn_writer(
-    pool: SqlitePool,
+    pool: Pool,
     hub: mpsc::UnboundedSender<HubMsg>,
+    replica: Option<String>,
 ) -> mpsc::UnboundedSender<WriteJob> {
     let (tx, mut rx) = mpsc::unbounded_channel::<WriteJob>();
     tokio::spawn(async move {
@@ -330,10 +362,67 @@ fn spawn_writer(
                     next = rx.try_recv().ok();
                 }
             }
-            for result in crate::store::perform_writes(&pool, tasks, projections, learnt).await {
+            for result in
+                crate::store::perform_writes(&pool, tasks, projections, learnt, replica.as_deref())
+                    .await
+            {
                 let _ = hub.send(HubMsg::Storage(result));
             }
         }
     });
     tx
+}
+
+/// Listens to the chunks other replicas store (PostgreSQL LISTEN on
+/// [`crate::store::CHANNEL`]) and hands their documents to the hub, which
+/// reads and merges them and syncs its clients. After a lost connection it
+/// reconnects and has every document in memory read again, since
+/// announcements made meanwhile are gone.
+fn spawn_listener(url: String, replica: String, hub: mpsc::UnboundedSender<HubMsg>) {
+    use sqlx::postgres::PgListener;
+    tokio::spawn(async move {
+        while !hub.is_closed() {
+            let mut listener = match PgListener::connect(&url).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!("cannot listen for other replicas: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(crate::store::CHANNEL).await {
+                tracing::warn!("cannot listen for other replicas: {e}");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            let _ = hub.send(HubMsg::RefreshAll);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => {
+                        let Some((origin, doc)) = n.payload().split_once(' ') else {
+                            continue;
+                        };
+                        if origin == replica {
+                            continue;
+                        }
+                        if let Ok(doc) = doc.parse()
+                            && hub.send(HubMsg::StoredElsewhere(doc)).is_err()
+                        {
+                            return;
+                        }
+                    }
+                    // Reconnected by the next call: what was sent meanwhile is lost.
+                    Ok(None) => {
+                        if hub.send(HubMsg::RefreshAll).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("listening for other replicas: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+    });
 }

@@ -1,5 +1,5 @@
 //! baocao's server: the automerge-repo sync endpoint, the REST API, storage on
-//! SQLite, and the built web client — one binary.
+//! SQLite or PostgreSQL, and the built web client — one binary.
 //!
 //! Layout: [`cli`] parses commands; [`db`] opens and migrates the database;
 //! [`catalog`] holds org units, templates, users and rounds; [`demo`] loads the

@@ -1,20 +1,30 @@
-//! The SQLite side of the sync engine's storage tasks, and reading documents
+//! The database side of the sync engine's storage tasks, and reading documents
 //! back for the REST API.
 
 use crate::auth::policy::Learnt;
+use crate::db::Pool;
 use automerge::AutoCommit;
 use shared::DocumentId;
 use shared::report::ReportMeta;
 use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
-use sqlx::{Sqlite, SqlitePool};
 use std::collections::HashMap;
 
 /// Performs one storage task. Each write is one transaction, committed
 /// durably before it is reported done.
-pub async fn perform(pool: &SqlitePool, task: StorageTask) -> StorageResult {
-    let outcome = match run(pool, task.action).await {
+pub async fn perform(pool: &Pool, task: StorageTask) -> StorageResult {
+    perform_as(pool, task, None).await
+}
+
+/// The PostgreSQL channel on which replicas announce stored chunks; the
+/// payload is "<replica id> <document id>".
+pub const CHANNEL: &str = "baocao_docs";
+
+/// [`perform`] by replica `origin`: on PostgreSQL, a stored chunk is
+/// announced to the other replicas when its transaction commits.
+async fn perform_as(pool: &Pool, task: StorageTask, origin: Option<&str>) -> StorageResult {
+    let outcome = match run(pool, task.action, origin).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!("storage task failed: {e}");
@@ -33,12 +43,16 @@ fn doc_of(key: &StorageKey) -> Result<String, sqlx::Error> {
         .ok_or_else(|| sqlx::Error::Protocol(format!("not a document key: {}", key.joined())))
 }
 
-async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome, sqlx::Error> {
+async fn run(
+    pool: &Pool,
+    action: StorageAction,
+    origin: Option<&str>,
+) -> Result<StorageOutcome, sqlx::Error> {
     match action {
         StorageAction::Load { prefix } => {
             let doc = doc_of(&prefix)?;
             let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
-                "SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key",
+                "SELECT key, data FROM chunks WHERE doc_id = $1 ORDER BY created_at, key",
             )
             .bind(&doc)
             .fetch_all(pool)
@@ -52,29 +66,43 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
         }
         write => {
             let mut tx = pool.begin().await?;
-            apply_write(&mut tx, write, crate::db::now_ms()).await?;
+            apply_write(&mut tx, write, crate::db::now_ms(), origin).await?;
             tx.commit().await?;
             Ok(StorageOutcome::Done)
         }
     }
 }
 
-/// Carries out a put or a compaction inside the caller's transaction.
+/// Carries out a put or a compaction inside the caller's transaction. A new
+/// chunk is announced (NOTIFY, delivered at commit; PostgreSQL folds equal
+/// payloads of one transaction into one) when `origin` is set. A compaction
+/// is not: it adds no change the other replicas lack.
 async fn apply_write(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     action: StorageAction,
     now: i64,
+    origin: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     match action {
         StorageAction::Load { prefix } => Err(sqlx::Error::Protocol(format!(
             "a load is not a write: {}",
             prefix.joined()
         ))),
-        StorageAction::Put { key, data } => insert_chunk(&mut *tx, &key, data, now).await,
+        StorageAction::Put { key, data } => {
+            insert_chunk(&mut *tx, &key, data, now).await?;
+            if let (Some(origin), Some(doc), Some(_)) = (origin, key.document(), key.chunk_kind()) {
+                sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("{origin} {doc}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(())
+        }
         StorageAction::Compact { key, data, delete } => {
             insert_chunk(&mut *tx, &key, data, now).await?;
             for k in delete.iter().filter(|k| **k != key) {
-                sqlx::query("DELETE FROM chunks WHERE key = ?")
+                sqlx::query("DELETE FROM chunks WHERE key = $1")
                     .bind(k.joined())
                     .execute(&mut *tx)
                     .await?;
@@ -86,12 +114,14 @@ async fn apply_write(
 
 /// Performs many writes as one transaction — one fsync for all of them — and
 /// the projection updates that go with them. If the batch fails, each write
-/// is retried on its own so that one bad write fails alone.
+/// is retried on its own so that one bad write fails alone. `origin`: see
+/// [`perform_as`].
 pub async fn perform_writes(
-    pool: &SqlitePool,
+    pool: &Pool,
     tasks: Vec<StorageTask>,
     projections: Vec<(DocumentId, ReportMeta)>,
     learnt: Vec<Learnt>,
+    origin: Option<&str>,
 ) -> Vec<StorageResult> {
     let now = crate::db::now_ms();
     let batch = async {
@@ -102,7 +132,7 @@ pub async fn perform_writes(
             record_learnt(&mut tx, l, now).await?;
         }
         for t in &tasks {
-            apply_write(&mut tx, t.action.clone(), now).await?;
+            apply_write(&mut tx, t.action.clone(), now, origin).await?;
         }
         for (id, meta) in &projections {
             upsert_projection(&mut *tx, id, meta, now).await?;
@@ -133,7 +163,7 @@ pub async fn perform_writes(
             }
             let mut results = Vec::with_capacity(tasks.len());
             for t in tasks {
-                results.push(perform(pool, t).await);
+                results.push(perform_as(pool, t, origin).await);
             }
             results
         }
@@ -142,14 +172,14 @@ pub async fn perform_writes(
 
 /// Stores an actor binding or a document owner (first one wins).
 async fn record_learnt(
-    c: &mut sqlx::SqliteConnection,
+    c: &mut sqlx::AnyConnection,
     l: &Learnt,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     match l {
         Learnt::Actor { actor, user } => {
             sqlx::query(
-                "INSERT OR IGNORE INTO actors (actor, user_id, first_seen) VALUES (?, ?, ?)",
+                "INSERT INTO actors (actor, user_id, first_seen) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(actor)
             .bind(user)
@@ -159,7 +189,7 @@ async fn record_learnt(
         }
         Learnt::Owner { doc, user } => {
             sqlx::query(
-                "INSERT OR IGNORE INTO doc_owners (doc_id, user_id, created_at) VALUES (?, ?, ?)",
+                "INSERT INTO doc_owners (doc_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(doc.to_string())
             .bind(user)
@@ -173,7 +203,7 @@ async fn record_learnt(
 
 /// Actor bindings and document owners stored so far.
 pub async fn load_bindings(
-    pool: &SqlitePool,
+    pool: &Pool,
 ) -> Result<(HashMap<String, String>, HashMap<DocumentId, String>), sqlx::Error> {
     let actors: Vec<(String, String)> = sqlx::query_as("SELECT actor, user_id FROM actors")
         .fetch_all(pool)
@@ -199,10 +229,10 @@ async fn insert_chunk<'e, E>(
     now: i64,
 ) -> Result<(), sqlx::Error>
 where
-    E: sqlx::Executor<'e, Database = Sqlite>,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO chunks (key, doc_id, data, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (key) DO UPDATE SET data = excluded.data",
     )
     .bind(key.joined())
@@ -215,12 +245,9 @@ where
 }
 
 /// Reads a stored document, or `None` if the server has none.
-pub async fn load_doc(
-    pool: &SqlitePool,
-    id: &DocumentId,
-) -> Result<Option<AutoCommit>, sqlx::Error> {
+pub async fn load_doc(pool: &Pool, id: &DocumentId) -> Result<Option<AutoCommit>, sqlx::Error> {
     let rows: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
+        sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = $1 ORDER BY created_at, key")
             .bind(id.to_string())
             .fetch_all(pool)
             .await?;
@@ -250,11 +277,11 @@ pub async fn upsert_projection<'e, E>(
     updated_at: i64,
 ) -> Result<(), sqlx::Error>
 where
-    E: sqlx::Executor<'e, Database = Sqlite>,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
         "INSERT INTO documents (doc_id, template, unit, period, status, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at \
          WHERE excluded.updated_at >= documents.updated_at",
     )
@@ -271,7 +298,7 @@ where
 
 /// Projects reports that are stored but have no projection row — the server
 /// can be killed between writing a document and projecting it.
-pub async fn repair_projection(pool: &SqlitePool) -> Result<usize, sqlx::Error> {
+pub async fn repair_projection(pool: &Pool) -> Result<usize, sqlx::Error> {
     let ids: Vec<(String,)> = sqlx::query_as(
         "SELECT DISTINCT doc_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
     )

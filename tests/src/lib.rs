@@ -7,6 +7,7 @@ pub mod exports;
 pub mod js_peer;
 pub mod link;
 pub mod native_client;
+pub mod pg;
 pub mod server;
 
 pub use native_client::NativeClient;

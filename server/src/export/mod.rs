@@ -13,13 +13,13 @@ mod html;
 mod xlsx;
 
 use crate::catalog::Catalog;
+use crate::db::Pool;
 use crate::http::api::{check_round, participants, read_view};
 use crate::http::error::{AppError, Result};
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::report_text::{Document, RenderInput, render};
 use shared::template::{FieldType, Role, Section};
 use shared::{Date, OrgUnit, Period, ReportKey, ReportView, Template, Value};
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -143,7 +143,7 @@ impl From<ExportError> for AppError {
 
 /// Reads the round: every participating unit's merged report and the figures.
 pub async fn load(
-    pool: &SqlitePool,
+    pool: &Pool,
     catalog: Arc<Catalog>,
     template: &str,
     period: &str,

@@ -5,6 +5,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::{AppError, Result};
 use crate::catalog::Catalog;
+use crate::db::Pool;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,7 +15,6 @@ use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::dataset::{Round, User};
 use shared::template::Role;
 use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
-use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn router() -> Router<AppState> {
@@ -114,7 +114,7 @@ pub(crate) fn participants<'c>(
     (reporting, consolidating)
 }
 
-pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
+pub(crate) async fn read_view(pool: &Pool, id: &DocumentId) -> Result<Option<ReportView>> {
     let Some(mut doc) = crate::store::load_doc(pool, id).await? else {
         return Ok(None);
     };
@@ -126,12 +126,12 @@ pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Opti
 }
 
 async fn projection(
-    pool: &SqlitePool,
+    pool: &Pool,
     template: &str,
     period: &str,
 ) -> Result<BTreeMap<String, (Option<String>, i64)>> {
     let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT unit, status, updated_at FROM documents WHERE template = ? AND period = ?",
+        "SELECT unit, status, updated_at FROM documents WHERE template = $1 AND period = $2",
     )
     .bind(template)
     .bind(period)
@@ -214,7 +214,7 @@ async fn figures(
 
 /// Computes the figures of `unit` from the stored reports below it.
 pub async fn compute_figures(
-    pool: &SqlitePool,
+    pool: &Pool,
     catalog: &Catalog,
     template: &str,
     period: &str,
