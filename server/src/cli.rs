@@ -32,6 +32,19 @@ enum Command {
     /// Import org units and/or users from CSV files (UTF-8): every good row
     /// is stored, every bad row reported with its line number.
     Import(ImportArgs),
+    /// Copy a deployment from SQLite to a new, empty PostgreSQL database and
+    /// verify every document (stop the server first).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// The SQLite database: its data folder or a sqlite:// URL.
+    #[arg(long)]
+    from: String,
+    /// The PostgreSQL database, e.g. postgres://baocao@localhost/baocao.
+    #[arg(long)]
+    to: String,
 }
 
 /// Where the database is.
@@ -262,6 +275,7 @@ pub async fn main() -> ExitCode {
         Command::Org(c) => org(c).await,
         Command::User(c) => user(c).await,
         Command::Import(args) => import(args).await,
+        Command::Migrate(args) => crate::migrate::run(&args.from, &args.to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
