@@ -417,6 +417,10 @@ async fn open_catalog(args: &FiguresArgs) -> Result<(crate::db::Pool, catalog::C
     let catalog = catalog::Catalog::load(&pool, templates)
         .await
         .map_err(|e| e.to_string())?;
+    // Figures read the projection: bring it up to date, as `serve` does.
+    crate::store::repair_projection(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((pool, catalog))
 }
 

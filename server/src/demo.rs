@@ -4,7 +4,6 @@
 
 use crate::db::Pool;
 use shared::dataset::{ReportsFile, UsersFile};
-use shared::report::ReportMeta;
 use shared::sync::storage::{ChunkKind, StorageKey};
 use shared::{OrgTree, Template, Timestamp};
 use std::collections::BTreeMap;
@@ -108,7 +107,8 @@ pub async fn load_if_first_start(
             .map_err(|e| format!("demo report {}: {e}", seed.unit))?;
         let id = seed.key().document_id();
         let bytes = doc.save();
-        let meta = ReportMeta::read(doc.document()).map_err(|e| e.to_string())?;
+        let projected = crate::store::Projected::of(&id, doc.document())
+            .ok_or_else(|| format!("demo report {} is not a report", seed.unit))?;
         let key = StorageKey::chunk(&id, ChunkKind::Snapshot, &bytes);
         sqlx::query("INSERT INTO chunks (key, doc_id, data, created_at) VALUES ($1, $2, $3, $4)")
             .bind(key.joined())
@@ -118,7 +118,7 @@ pub async fn load_if_first_start(
             .execute(&mut *tx)
             .await
             .map_err(|e| e.to_string())?;
-        crate::store::upsert_projection(&mut *tx, &id, &meta, now)
+        crate::store::upsert_projection(&mut *tx, &id, &projected, now)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -9,7 +9,6 @@
 use crate::auth::policy::{Learnt, ServerPolicy};
 use crate::db::Pool;
 use shared::dataset::User;
-use shared::report::ReportMeta;
 use shared::sync::storage::{StorageAction, StorageResult, StorageTask};
 use shared::sync::{
     ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
@@ -316,21 +315,16 @@ impl HubTask {
         let Some(d) = self.sync.doc_mut(&doc) else {
             return;
         };
-        let Ok(meta) = ReportMeta::read(d.document()) else {
-            return;
-        };
-        if meta.key.document_id() != doc {
-            tracing::warn!(%doc, "document claims an identity that does not match its id");
-            return;
+        if let Some(p) = crate::store::Projected::of(&doc, d.document()) {
+            let _ = self.writer.send(WriteJob::Projection(doc, p));
         }
-        let _ = self.writer.send(WriteJob::Projection(doc, meta));
     }
 }
 
 /// Work for the writer task.
 enum WriteJob {
     Storage(StorageTask),
-    Projection(shared::DocumentId, ReportMeta),
+    Projection(shared::DocumentId, crate::store::Projected),
     Learnt(Learnt),
 }
 
@@ -355,7 +349,7 @@ fn spawn_writer(
             while let Some(job) = next.take() {
                 match job {
                     WriteJob::Storage(t) => tasks.push(t),
-                    WriteJob::Projection(id, meta) => projections.push((id, meta)),
+                    WriteJob::Projection(id, p) => projections.push((id, p)),
                     WriteJob::Learnt(l) => learnt.push(l),
                 }
                 if tasks.len() + projections.len() + learnt.len() < MAX_BATCH {

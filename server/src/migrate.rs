@@ -78,6 +78,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("period", Text),
             ("status", OptText),
             ("updated_at", Int),
+            ("view", OptText),
         ],
     ),
     (

@@ -5,7 +5,7 @@ use crate::auth::policy::Learnt;
 use crate::db::Pool;
 use automerge::AutoCommit;
 use shared::DocumentId;
-use shared::report::ReportMeta;
+use shared::report::{ReportMeta, ReportView};
 use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
@@ -119,7 +119,7 @@ async fn apply_write(
 pub async fn perform_writes(
     pool: &Pool,
     tasks: Vec<StorageTask>,
-    projections: Vec<(DocumentId, ReportMeta)>,
+    projections: Vec<(DocumentId, Projected)>,
     learnt: Vec<Learnt>,
     origin: Option<&str>,
 ) -> Vec<StorageResult> {
@@ -134,8 +134,8 @@ pub async fn perform_writes(
         for t in &tasks {
             apply_write(&mut tx, t.action.clone(), now, origin).await?;
         }
-        for (id, meta) in &projections {
-            upsert_projection(&mut *tx, id, meta, now).await?;
+        for (id, p) in &projections {
+            upsert_projection(&mut *tx, id, p, now).await?;
         }
         tx.commit().await
     };
@@ -156,8 +156,8 @@ pub async fn perform_writes(
                     tracing::error!("cannot record {l:?}: {e}");
                 }
             }
-            for (id, meta) in &projections {
-                if let Err(e) = upsert_projection(pool, id, meta, now).await {
+            for (id, p) in &projections {
+                if let Err(e) = upsert_projection(pool, id, p, now).await {
                     tracing::error!(%id, "cannot update projection: {e}");
                 }
             }
@@ -268,39 +268,87 @@ pub async fn load_doc(pool: &Pool, id: &DocumentId) -> Result<Option<AutoCommit>
     Ok(Some(doc))
 }
 
-/// Records a report's identity, status and last update, for lists and
-/// completeness. Never moves `updated_at` backwards.
+/// What the projection holds of one report: its identity and status, and
+/// its values as a [`ReportView`] in JSON, so that figures across thousands
+/// of communes read rows instead of loading documents.
+#[derive(Clone, Debug)]
+pub struct Projected {
+    meta: ReportMeta,
+    view: String,
+}
+
+impl Projected {
+    /// The projection of a stored document, or `None` if it is not a report
+    /// or claims an identity that is not its id.
+    pub fn of(id: &DocumentId, doc: &automerge::Automerge) -> Option<Projected> {
+        let meta = ReportMeta::read(doc).ok()?;
+        if meta.key.document_id() != *id {
+            tracing::warn!(%id, "document claims an identity that does not match its id");
+            return None;
+        }
+        let view = serde_json::to_string(&ReportView::read(doc).ok()?).ok()?;
+        Some(Projected { meta, view })
+    }
+}
+
+/// Records a report's identity, status, values and last update, for lists,
+/// completeness and figures. Never moves `updated_at` backwards.
 pub async fn upsert_projection<'e, E>(
     exec: E,
     id: &DocumentId,
-    meta: &ReportMeta,
+    p: &Projected,
     updated_at: i64,
 ) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO documents (doc_id, template, unit, period, status, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at \
+        "INSERT INTO documents (doc_id, template, unit, period, status, updated_at, view) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, \
+         updated_at = excluded.updated_at, view = excluded.view \
          WHERE excluded.updated_at >= documents.updated_at",
     )
     .bind(id.to_string())
-    .bind(&meta.key.template)
-    .bind(&meta.key.unit)
-    .bind(&meta.key.period)
-    .bind(&meta.status)
+    .bind(&p.meta.key.template)
+    .bind(&p.meta.key.unit)
+    .bind(&p.meta.key.period)
+    .bind(&p.meta.status)
     .bind(updated_at)
+    .bind(&p.view)
     .execute(exec)
     .await?;
     Ok(())
 }
 
-/// Projects reports that are stored but have no projection row — the server
-/// can be killed between writing a document and projecting it.
+/// The projected reports of a round, by unit: one query, no document loaded.
+pub async fn round_views(
+    pool: &Pool,
+    template: &str,
+    period: &str,
+) -> Result<HashMap<String, ReportView>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT unit, view FROM documents \
+         WHERE template = $1 AND period = $2 AND view IS NOT NULL",
+    )
+    .bind(template)
+    .bind(period)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(unit, view)| Some((unit, serde_json::from_str(&view).ok()?)))
+        .collect())
+}
+
+/// Projects reports whose projection row is missing or older than their
+/// newest chunk (the projection is written in the batch after the chunks, so
+/// a kill in between leaves it behind) or has no values (written before the
+/// projection held them).
 pub async fn repair_projection(pool: &Pool) -> Result<usize, sqlx::Error> {
     let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT doc_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
+        "SELECT DISTINCT c.doc_id FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id \
+         WHERE d.view IS NULL OR c.created_at > d.updated_at",
     )
     .fetch_all(pool)
     .await?;
@@ -312,13 +360,10 @@ pub async fn repair_projection(pool: &Pool) -> Result<usize, sqlx::Error> {
         let Some(mut doc) = load_doc(pool, &id).await? else {
             continue;
         };
-        let Ok(meta) = ReportMeta::read(doc.document()) else {
+        let Some(p) = Projected::of(&id, doc.document()) else {
             continue;
         };
-        if meta.key.document_id() != id {
-            continue;
-        }
-        upsert_projection(pool, &id, &meta, crate::db::now_ms()).await?;
+        upsert_projection(pool, &id, &p, crate::db::now_ms()).await?;
         repaired += 1;
     }
     Ok(repaired)

@@ -212,7 +212,7 @@ async fn figures(
         .map(Json)
 }
 
-/// Computes the figures of `unit` from the stored reports below it.
+/// Computes the figures of `unit` from the projected reports below it.
 pub async fn compute_figures(
     pool: &Pool,
     catalog: &Catalog,
@@ -222,13 +222,9 @@ pub async fn compute_figures(
 ) -> Result<Figures> {
     let (t, u) = check_round(catalog, template, period, unit)?;
     let (reporting, consolidating) = participants(catalog, t, u);
-    let mut views: BTreeMap<String, ReportView> = BTreeMap::new();
-    for x in reporting.iter().chain(consolidating.iter()) {
-        let id = ReportKey::new(template, &x.id, period).document_id();
-        if let Some(v) = read_view(pool, &id).await? {
-            views.insert(x.id.clone(), v);
-        }
-    }
+    // From the projection: a province's thousands of reports are rows, not
+    // documents to load.
+    let views = crate::store::round_views(pool, template, period).await?;
     let mut contributions: Vec<Contribution<'_>> = Vec::new();
     for (list, role) in [
         (&reporting, Role::Reporting),

@@ -1062,6 +1062,11 @@ impl Synchronizer {
         if heads != before {
             d.last_used = self.now;
             out.notices.push(SyncNotice::DocChanged { doc: doc_id });
+            // What the application derives from saved documents (the
+            // server's projection) must see the merged state too.
+            if was_saved {
+                out.notices.push(SyncNotice::DocSaved { doc: doc_id });
+            }
             self.save_if_needed(doc_id, out);
             self.sync_doc(doc_id, out);
             self.check_acks(doc_id, out);
