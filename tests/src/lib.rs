@@ -2,6 +2,7 @@
 //! native sync client built on the shared engine ([`NativeClient`]), and
 //! headless Chromium ([`browser::World`]).
 
+pub mod bench;
 pub mod browser;
 pub mod exports;
 pub mod js_peer;
