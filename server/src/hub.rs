@@ -2,9 +2,11 @@
 //! `Synchronizer` and every connection talks to it through a channel.
 //!
 //! Loop order for each input: feed the event to the engine, then carry out
-//! its results — frames to connections, storage tasks to SQLite (performed
-//! concurrently; their completions come back as events), closes, and
-//! notices (a saved report refreshes its row in the `documents` projection).
+//! its results — frames to connections, storage tasks to the database
+//! (performed concurrently; their completions come back as events), closes,
+//! and notices (a saved report refreshes its row in the `documents`
+//! projection). On PostgreSQL a listener task also feeds in the documents
+//! other replicas stored ([`SyncEvent::stored_elsewhere`]).
 
 use crate::auth::policy::{Learnt, ServerPolicy};
 use crate::db::Pool;
@@ -331,7 +333,7 @@ enum WriteJob {
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
 
-/// Starts the one task that writes to SQLite. Every write waiting when it
+/// Starts the one task that writes to the database. Every write waiting when it
 /// wakes goes into one transaction (group commit): a burst of N saves costs
 /// one fsync, not N, and acknowledgements still wait for the commit.
 fn spawn_writer(
