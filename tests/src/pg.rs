@@ -27,15 +27,15 @@ pub struct Cluster {
     next_db: Mutex<u32>,
 }
 
-/// The folder with `initdb`, `pg_ctl` and `psql`: Debian's
-/// `/usr/lib/postgresql/<version>/bin` (newest first), else `$PATH`.
+/// The folder with `initdb` and `pg_ctl` (and usually `psql`): Debian's
+/// `/usr/lib/postgresql/<version>/bin` (newest first), else `$PATH`'s.
 fn bin_dir() -> PathBuf {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path().join("bin"))
-        .filter(|b| b.join("initdb").exists() && b.join("psql").exists())
+        .filter(|b| b.join("initdb").exists())
         .collect();
     versions.sort_by_key(|p| {
         p.parent()
@@ -193,7 +193,12 @@ impl Cluster {
 
     /// Runs one SQL statement as the superuser on the `postgres` database.
     pub fn sql(&self, statement: &str) {
-        let mut c = Command::new(self.bin.join("psql"));
+        let psql = self.bin.join("psql");
+        let mut c = Command::new(if psql.exists() {
+            psql
+        } else {
+            PathBuf::from("psql")
+        });
         c.args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v"])
             .arg("ON_ERROR_STOP=1")
             .arg("-p")
