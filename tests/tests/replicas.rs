@@ -1,15 +1,16 @@
 //! Must-show (issue 7): two server processes on one PostgreSQL. A phone on
 //! each edits the same report at the same time; both converge live, without
 //! reconnecting (the replicas tell each other through LISTEN/NOTIFY), and the
-//! stored document holds every edit. Then one replica is SIGKILLed while its
-//! phone is syncing; the phone reconnects to the other replica and finishes.
+//! stored document holds every edit, and so does its projection row (what the
+//! figures read). Then one replica is SIGKILLed while its phone is syncing;
+//! the phone reconnects to the other replica and finishes.
 //!
 //! Always on PostgreSQL (a database of its own on the test cluster), whatever
 //! `BAOCAO_TEST_DB` says: replicas need a shared database.
 
 use baocao_tests::{NativeClient, TestServer, child_protection_template, pg};
 use shared::{ReportKey, ReportView, Value};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -26,6 +27,32 @@ fn record_ids(v: &ReportView, field: &str) -> Vec<String> {
         .unwrap_or_default();
     ids.sort();
     ids
+}
+
+/// Waits (bounded) until the projection row of the report — what district
+/// and province figures read — holds exactly `expect`, whichever replica
+/// wrote it last.
+async fn projected_converges(url: &str, key: &ReportKey, expect: &ReportView) {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = baocao_server::db::open(dir.path(), Some(url))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let views = baocao_server::store::round_views(&pool, &key.template, &key.period)
+            .await
+            .unwrap();
+        if views.get(&key.unit) == Some(expect) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "projection still {:?}",
+            views.get(&key.unit)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pool.close().await;
 }
 
 async fn stored_view(server: &TestServer, key: &ReportKey) -> ReportView {
@@ -88,6 +115,7 @@ async fn two_replicas_on_one_postgres_converge_live_and_survive_sigkill() {
         assert_eq!(record_ids(&stored, "documents"), expect_a);
         assert_eq!(record_ids(&stored, "trainings"), expect_b);
     }
+    projected_converges(&url, &key, &v).await;
 
     // Replica B dies (SIGKILL) while its phone is sending more.
     pb.edit(&key, |r| {
@@ -110,4 +138,5 @@ async fn two_replicas_on_one_postgres_converge_live_and_survive_sigkill() {
     let stored = stored_view(&ra, &key).await;
     assert_eq!(record_ids(&stored, "documents"), expect_a);
     assert_eq!(record_ids(&stored, "trainings"), expect_b);
+    projected_converges(&url, &key, &pa.view(&key)).await;
 }
