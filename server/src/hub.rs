@@ -97,11 +97,7 @@ impl Hub {
         let replica = (crate::db::Backend::of(&pool) == crate::db::Backend::Postgres).then(|| {
             let id: [u8; 8] = rand::random();
             let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
-            spawn_listener(
-                pool.connect_options().database_url.to_string(),
-                id.clone(),
-                tx.clone(),
-            );
+            spawn_listener(pool.clone(), id.clone(), tx.clone(), policy.clone());
             id
         });
         let task = HubTask {
@@ -369,13 +365,35 @@ fn spawn_writer(
     tx
 }
 
-/// Listens to the chunks other replicas store (PostgreSQL LISTEN on
-/// [`crate::store::CHANNEL`]) and hands their documents to the hub, which
-/// reads and merges them and syncs its clients. After a lost connection it
-/// reconnects and has every document in memory read again, since
+/// Listens to what other replicas store (PostgreSQL LISTEN): documents on
+/// [`crate::store::CHANNEL`] go to the hub, which reads and merges them and
+/// syncs its clients; actor and owner bindings on [`crate::store::BINDINGS`]
+/// go to the access policy. After a lost connection it reconnects, has every
+/// document in memory read again and reloads the bindings, since
 /// announcements made meanwhile are gone.
-fn spawn_listener(url: String, replica: String, hub: mpsc::UnboundedSender<HubMsg>) {
+fn spawn_listener(
+    pool: Pool,
+    replica: String,
+    hub: mpsc::UnboundedSender<HubMsg>,
+    policy: Option<ServerPolicy>,
+) {
     use sqlx::postgres::PgListener;
+    let url = pool.connect_options().database_url.to_string();
+    let caught_up = move |pool: Pool, policy: Option<ServerPolicy>| async move {
+        if let Some(p) = policy {
+            match crate::store::load_bindings(&pool).await {
+                Ok((actors, owners)) => {
+                    for (actor, user) in actors {
+                        p.stored(Learnt::Actor { actor, user });
+                    }
+                    for (doc, user) in owners {
+                        p.stored(Learnt::Owner { doc, user });
+                    }
+                }
+                Err(e) => tracing::warn!("cannot reload the bindings: {e}"),
+            }
+        }
+    };
     tokio::spawn(async move {
         while !hub.is_closed() {
             let mut listener = match PgListener::connect(&url).await {
@@ -386,14 +404,27 @@ fn spawn_listener(url: String, replica: String, hub: mpsc::UnboundedSender<HubMs
                     continue;
                 }
             };
-            if let Err(e) = listener.listen(crate::store::CHANNEL).await {
+            if let Err(e) = listener
+                .listen_all([crate::store::CHANNEL, crate::store::BINDINGS])
+                .await
+            {
                 tracing::warn!("cannot listen for other replicas: {e}");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 continue;
             }
+            // Listening now: what was announced before (since the server
+            // loaded its bindings, or while disconnected) is read again.
+            caught_up(pool.clone(), policy.clone()).await;
             let _ = hub.send(HubMsg::RefreshAll);
             loop {
                 match listener.try_recv().await {
+                    Ok(Some(n)) if n.channel() == crate::store::BINDINGS => {
+                        if let (Some(p), Some(l)) =
+                            (&policy, crate::store::parse_binding(n.payload(), &replica))
+                        {
+                            p.stored(l);
+                        }
+                    }
                     Ok(Some(n)) => {
                         let Some((origin, doc)) = n.payload().split_once(' ') else {
                             continue;
@@ -409,6 +440,7 @@ fn spawn_listener(url: String, replica: String, hub: mpsc::UnboundedSender<HubMs
                     }
                     // Reconnected by the next call: what was sent meanwhile is lost.
                     Ok(None) => {
+                        caught_up(pool.clone(), policy.clone()).await;
                         if hub.send(HubMsg::RefreshAll).is_err() {
                             return;
                         }

@@ -129,7 +129,7 @@ pub async fn perform_writes(
         // What the access policy learnt goes first: an acknowledged change
         // is never stored without its attribution.
         for l in &learnt {
-            record_learnt(&mut tx, l, now).await?;
+            record_learnt(&mut tx, l, now, origin).await?;
         }
         for t in &tasks {
             apply_write(&mut tx, t.action.clone(), now, origin).await?;
@@ -151,7 +151,7 @@ pub async fn perform_writes(
             tracing::warn!("a batch of {} writes failed ({e}); one by one", tasks.len());
             for l in &learnt {
                 if let Ok(mut c) = pool.acquire().await
-                    && let Err(e) = record_learnt(&mut c, l, now).await
+                    && let Err(e) = record_learnt(&mut c, l, now, origin).await
                 {
                     tracing::error!("cannot record {l:?}: {e}");
                 }
@@ -170,35 +170,75 @@ pub async fn perform_writes(
     }
 }
 
-/// Stores an actor binding or a document owner (first one wins).
+/// The PostgreSQL channel on which replicas announce the bindings they
+/// stored; the payload is "<replica id>\t<a|o>\t<actor or document>\t<user>".
+pub const BINDINGS: &str = "baocao_bindings";
+
+/// Stores an actor binding or a document owner (first one wins). A binding
+/// that was new is announced to the other replicas when `origin` is set, so
+/// none of them binds the same actor or document to someone else.
 async fn record_learnt(
     c: &mut sqlx::AnyConnection,
     l: &Learnt,
     now: i64,
+    origin: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    match l {
+    let (kind, key, user, inserted) = match l {
         Learnt::Actor { actor, user } => {
-            sqlx::query(
-                "INSERT INTO actors (actor, user_id, first_seen) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            let r = sqlx::query(
+                "INSERT INTO actors (actor, user_id, first_seen) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(actor)
             .bind(user)
             .bind(now)
             .execute(&mut *c)
             .await?;
+            ("a", actor.clone(), user, r.rows_affected())
         }
         Learnt::Owner { doc, user } => {
-            sqlx::query(
-                "INSERT INTO doc_owners (doc_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            let r = sqlx::query(
+                "INSERT INTO doc_owners (doc_id, user_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(doc.to_string())
             .bind(user)
             .bind(now)
             .execute(&mut *c)
             .await?;
+            ("o", doc.to_string(), user, r.rows_affected())
         }
+    };
+    if let Some(origin) = origin
+        && inserted > 0
+    {
+        sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+            .bind(BINDINGS)
+            .bind(format!("{origin}\t{kind}\t{key}\t{user}"))
+            .execute(&mut *c)
+            .await?;
     }
     Ok(())
+}
+
+/// A binding announced on [`BINDINGS`] by another replica than `me`.
+pub fn parse_binding(payload: &str, me: &str) -> Option<Learnt> {
+    let mut parts = payload.split('\t');
+    let (origin, kind, key, user) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if origin == me {
+        return None;
+    }
+    match kind {
+        "a" => Some(Learnt::Actor {
+            actor: key.to_string(),
+            user: user.to_string(),
+        }),
+        "o" => Some(Learnt::Owner {
+            doc: key.parse().ok()?,
+            user: user.to_string(),
+        }),
+        _ => None,
+    }
 }
 
 /// Actor bindings and document owners stored so far.

@@ -89,6 +89,14 @@ impl TestServer {
         TestServer::start_binary_on_postgres(server_binary(), url).await
     }
 
+    /// A server replica with accounts on the PostgreSQL database `url`.
+    pub async fn start_with_accounts_on_postgres(url: &str) -> TestServer {
+        let mut s = TestServer::new(server_binary(), true);
+        s.storage = Storage::Postgres(url.to_string());
+        s.spawn().await;
+        s
+    }
+
     /// The same with another build of the server.
     pub async fn start_binary_on_postgres(binary: PathBuf, url: &str) -> TestServer {
         let mut s = TestServer::new(binary, false);

@@ -140,3 +140,65 @@ async fn two_replicas_on_one_postgres_converge_live_and_survive_sigkill() {
     assert_eq!(record_ids(&stored, "trainings"), expect_b);
     projected_converges(&url, &key, &pa.view(&key)).await;
 }
+
+/// With accounts: once a change signed by a phone's actor is stored through
+/// replica A, replica B knows that actor is that user's too — another user
+/// cannot push changes signed with it through B.
+#[tokio::test]
+async fn an_actor_bound_through_one_replica_cannot_be_forged_through_another() {
+    let url = pg::cluster().create_database();
+    let ra = TestServer::start_with_accounts_on_postgres(&url).await;
+    let rb = TestServer::start_with_accounts_on_postgres(&url).await;
+    let officer = ra.login("cb-ba-dinh", "baocao-demo").await;
+    let reviewer = rb.login("huyen-bato", "baocao-demo").await;
+    let key = ReportKey::new("bao-ve-tre-em", "ba-dinh", "2024-H2");
+    let id = key.document_id();
+    let t = child_protection_template();
+
+    let mut pu = NativeClient::new("officer-phone", t.clone());
+    pu.connect(&ra.ws_url_as(&officer)).await.unwrap();
+    pu.edit(&key, |r| {
+        r.set_field("officers", Some(&Value::Int(2))).unwrap()
+    })
+    .await;
+    pu.sync_until_acked(&[id], LIMIT).await.unwrap();
+    let actor = pu.doc(&id).unwrap().get_actor().clone();
+
+    // The reviewer's phone on B follows the report live: once it sees the
+    // officer's next edit, B has read every announcement before it,
+    // the officer's actor binding included.
+    let mut pv = NativeClient::new("reviewer-phone", t.clone());
+    pv.connect(&rb.ws_url_as(&reviewer)).await.unwrap();
+    pv.open(id).await;
+    converge(&mut pu, &mut pv, &key).await;
+    pu.edit(&key, |r| {
+        r.set_field("villages", Some(&Value::Int(5))).unwrap()
+    })
+    .await;
+    pu.sync_until_acked(&[id], LIMIT).await.unwrap();
+    converge(&mut pu, &mut pv, &key).await;
+
+    // The reviewer's own edits go through B…
+    pv.edit(&key, |r| {
+        r.set_field("collaborators", Some(&Value::Int(3))).unwrap()
+    })
+    .await;
+    pv.sync_until_acked(&[id], LIMIT).await.unwrap();
+    // …but not one signed with the officer's actor.
+    pv.edit_raw(&id, |d| {
+        d.set_actor(actor);
+        let mut r = shared::ReportDoc::open(d, &key, &t, shared::Timestamp(0)).unwrap();
+        r.set_field("collaborators", Some(&Value::Int(777)))
+            .unwrap();
+        r.commit();
+    })
+    .await;
+    let _ = pv.sync_until_acked(&[id], Duration::from_secs(3)).await;
+    assert!(!pv.is_acked(&id), "the forged change was acknowledged");
+    let (status, stored) = ra
+        .get_json_as(&officer, &format!("/api/reports/{id}"))
+        .await;
+    assert_eq!(status, 200, "{stored}");
+    let stored: ReportView = serde_json::from_value(stored).unwrap();
+    assert_eq!(stored.fields.get("collaborators"), Some(&Value::Int(3)));
+}
