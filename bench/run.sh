@@ -3,6 +3,7 @@
 #   bench/run.sh peer   side by side with the reference servers (19x5, 100x2, 500x2; medians of 3)
 #   bench/run.sh 2g     reconnect-to-durable of a commune with 5 edited reports over an emulated 2G link
 #   bench/run.sh many   server memory after storing 100,000 small reports
+#   bench/run.sh province  10,000 communes on PostgreSQL: upload with 1 and 2 replicas, province figures
 #   bench/run.sh        all three (about 40 minutes on 2 cores)
 # Results go to bench/peer/results/ (not committed); the summaries are copied
 # into docs/BENCHMARKS.md by hand.
@@ -89,4 +90,10 @@ fi
 if [ "$what" = all ] || [ "$what" = many ]; then
     step "server memory with 100,000 stored reports"
     RUST_LOG=warn target/release/many-docs --docs "${DOCS:-100000}" | tee $peer/results/many-docs.json
+fi
+
+if [ "$what" = all ] || [ "$what" = province ]; then
+    step "province on PostgreSQL: ${COMMUNES:-10000} communes x 1 report, 1 and 2 replicas"
+    RUST_LOG=warn target/release/province-bench --communes "${COMMUNES:-10000}" \
+        | tee $peer/results/province.txt
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting, lints, the shared core's tests (also
 # compiled for wasm32), the server, and the end-to-end tests that start the
-# real server process, native sync clients and headless Chromium.
+# real server process, native sync clients and headless Chromium — then the
+# integration suite a second time with the server storing on PostgreSQL (a
+# throwaway cluster per test process; needs Debian's `postgresql` package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +44,21 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 step "tests: shared core, server, end to end (real server process, native clients, headless Chromium)"
 cargo test -p baocao-shared -p baocao-server -p baocao-tests -- --test-threads 2
+
+step "the integration suite again, storing on PostgreSQL"
+# Every end-to-end test file except those that exercise a client rather than
+# storage (browser_*, template_versions, js_interop, screenshots, benches) and
+# those that pick
+# their databases themselves (replicas, migrate, store_conformance).
+pg_tests=()
+for f in tests/tests/*.rs; do
+    name=$(basename "$f" .rs)
+    case "$name" in
+        browser_* | bench_* | js_interop | screenshots | template_versions) continue ;;
+        replicas | migrate | store_conformance) continue ;;
+    esac
+    pg_tests+=(--test "$name")
+done
+start=$(date +%s)
+BAOCAO_TEST_DB=postgres cargo test -p baocao-tests "${pg_tests[@]}" -- --test-threads 2
+echo "PostgreSQL pass (${#pg_tests[@]} / 2 test files): $(( $(date +%s) - start )) s"

@@ -3,7 +3,7 @@
 //! takes every good row and reports every bad one with its line number.
 
 use crate::auth::{parse_role, password, session};
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use std::collections::BTreeSet;
 
 /// A new org unit.
@@ -49,8 +49,8 @@ fn check_id(what: &str, id: &str) -> Result<(), String> {
     }
 }
 
-async fn unit_exists(pool: &SqlitePool, id: &str) -> Result<bool, String> {
-    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM org_units WHERE id = ?")
+async fn unit_exists(pool: &Pool, id: &str) -> Result<bool, String> {
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM org_units WHERE id = $1")
         .bind(id)
         .fetch_one(pool)
         .await
@@ -59,7 +59,7 @@ async fn unit_exists(pool: &SqlitePool, id: &str) -> Result<bool, String> {
 }
 
 /// Adds an org unit.
-pub async fn add_unit(pool: &SqlitePool, u: &NewUnit) -> Result<(), String> {
+pub async fn add_unit(pool: &Pool, u: &NewUnit) -> Result<(), String> {
     check_id("unit", &u.id)?;
     if u.name.trim().is_empty() || u.kind.trim().is_empty() {
         return Err("a unit needs a name and a kind".into());
@@ -74,7 +74,7 @@ pub async fn add_unit(pool: &SqlitePool, u: &NewUnit) -> Result<(), String> {
     }
     sqlx::query(
         "INSERT INTO org_units (id, name, kind, parent, pos) \
-         VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(pos), -1) + 1 FROM org_units))",
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(pos), -1) + 1 FROM org_units))",
     )
     .bind(&u.id)
     .bind(u.name.trim())
@@ -87,7 +87,7 @@ pub async fn add_unit(pool: &SqlitePool, u: &NewUnit) -> Result<(), String> {
 }
 
 /// Adds a user with a password.
-pub async fn add_user(pool: &SqlitePool, u: &NewUser) -> Result<(), String> {
+pub async fn add_user(pool: &Pool, u: &NewUser) -> Result<(), String> {
     check_id("user", &u.id)?;
     let role = parse_role(&u.role).ok_or_else(|| {
         format!(
@@ -101,7 +101,7 @@ pub async fn add_user(pool: &SqlitePool, u: &NewUser) -> Result<(), String> {
     if !unit_exists(pool, &u.unit).await? {
         return Err(format!("unit {:?} does not exist", u.unit));
     }
-    let exists: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE id = ?")
+    let exists: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE id = $1")
         .bind(&u.id)
         .fetch_one(pool)
         .await
@@ -111,22 +111,24 @@ pub async fn add_user(pool: &SqlitePool, u: &NewUser) -> Result<(), String> {
     }
     let hash = password::hash(&u.password)?;
     let role = serde_json::to_value(role).map_err(|e| e.to_string())?;
-    sqlx::query("INSERT INTO users (id, name, role, unit, password_hash) VALUES (?, ?, ?, ?, ?)")
-        .bind(&u.id)
-        .bind(u.name.trim())
-        .bind(role.as_str().unwrap_or_default())
-        .bind(&u.unit)
-        .bind(hash)
-        .execute(pool)
-        .await
-        .map_err(|e| e.to_string())?;
+    sqlx::query(
+        "INSERT INTO users (id, name, role, unit, password_hash) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&u.id)
+    .bind(u.name.trim())
+    .bind(role.as_str().unwrap_or_default())
+    .bind(&u.unit)
+    .bind(hash)
+    .execute(pool)
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 
 /// Sets a new password and ends the user's sessions.
-pub async fn reset_password(pool: &SqlitePool, id: &str, new: &str) -> Result<(), String> {
+pub async fn reset_password(pool: &Pool, id: &str, new: &str) -> Result<(), String> {
     let hash = password::hash(new)?;
-    let r = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+    let r = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(id)
         .execute(pool)
@@ -206,7 +208,7 @@ fn rows(text: &str, header: &[&str], report: &mut ImportReport) -> Vec<(usize, V
 }
 
 /// Imports org units from CSV `id,name,kind,parent` (parents before children).
-pub async fn import_units(pool: &SqlitePool, text: &str) -> ImportReport {
+pub async fn import_units(pool: &Pool, text: &str) -> ImportReport {
     let mut report = ImportReport::default();
     for (line, f) in rows(text, &["id", "name", "kind", "parent"], &mut report) {
         let unit = NewUnit {
@@ -224,7 +226,7 @@ pub async fn import_units(pool: &SqlitePool, text: &str) -> ImportReport {
 }
 
 /// Imports users from CSV `id,name,role,unit,password`.
-pub async fn import_users(pool: &SqlitePool, text: &str) -> ImportReport {
+pub async fn import_users(pool: &Pool, text: &str) -> ImportReport {
     let mut report = ImportReport::default();
     let mut seen = BTreeSet::new();
     for (line, f) in rows(

@@ -1,9 +1,9 @@
 //! The reference data every request needs: org units, templates, users and
 //! reporting rounds, held in memory.
 
+use crate::db::Pool;
 use shared::dataset::{Round, User};
 use shared::{OrgTree, Template};
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -70,7 +70,7 @@ pub fn load_templates(dir: &Path) -> Result<BTreeMap<String, Template>, String> 
 impl Catalog {
     /// Reads org units, users and rounds from the database.
     pub async fn load(
-        pool: &SqlitePool,
+        pool: &Pool,
         templates: BTreeMap<String, Template>,
     ) -> Result<Catalog, String> {
         let directory = crate::auth::Directory::load(pool).await?;

@@ -33,6 +33,19 @@ enum Command {
     /// Import org units and/or users from CSV files (UTF-8): every good row
     /// is stored, every bad row reported with its line number.
     Import(ImportArgs),
+    /// Copy a deployment from SQLite to a new, empty PostgreSQL database and
+    /// verify every document (stop the server first).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// The SQLite database: its data folder or a sqlite:// URL.
+    #[arg(long)]
+    from: String,
+    /// The PostgreSQL database, e.g. postgres://baocao@localhost/baocao.
+    #[arg(long)]
+    to: String,
 }
 
 /// Where the database is.
@@ -41,6 +54,10 @@ struct DataDir {
     /// Folder holding the SQLite database.
     #[arg(long, env = "BAOCAO_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// Database URL: `postgres://user@host/db` for PostgreSQL (several
+    /// replicas may share it); without it, SQLite in the data folder.
+    #[arg(long, env = "BAOCAO_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +172,10 @@ pub struct ServeArgs {
     /// Folder holding the SQLite database (created if absent).
     #[arg(long, env = "BAOCAO_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// Database URL: `postgres://user@host/db` for PostgreSQL (several
+    /// replicas may share it); without it, SQLite in the data folder.
+    #[arg(long, env = "BAOCAO_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "BAOCAO_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
@@ -208,6 +229,10 @@ struct FiguresArgs {
     /// Folder holding the SQLite database.
     #[arg(long, env = "BAOCAO_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// Database URL: `postgres://user@host/db` for PostgreSQL (several
+    /// replicas may share it); without it, SQLite in the data folder.
+    #[arg(long, env = "BAOCAO_DATABASE_URL")]
+    database_url: Option<String>,
     /// Folder of report templates.
     #[arg(long, env = "BAOCAO_TEMPLATES", default_value = "templates")]
     templates: PathBuf,
@@ -251,6 +276,7 @@ pub async fn main() -> ExitCode {
         Command::Org(c) => org(c).await,
         Command::User(c) => user(c).await,
         Command::Import(args) => import(args).await,
+        Command::Migrate(args) => crate::migrate::run(&args.from, &args.to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -262,7 +288,9 @@ pub async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let pool = db::open(&args.data_dir).await.map_err(|e| e.to_string())?;
+    let pool = db::open(&args.data_dir, args.database_url.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     let templates = catalog::load_templates(&args.templates)?;
     if !args.no_demo {
         let loaded = demo::load_if_first_start(&pool, &templates)
@@ -383,10 +411,16 @@ async fn shutdown_signal() {
 }
 
 /// Opens the database and reads the catalog, for the one-shot commands.
-async fn open_catalog(args: &FiguresArgs) -> Result<(sqlx::SqlitePool, catalog::Catalog), String> {
-    let pool = db::open(&args.data_dir).await.map_err(|e| e.to_string())?;
+async fn open_catalog(args: &FiguresArgs) -> Result<(crate::db::Pool, catalog::Catalog), String> {
+    let pool = db::open(&args.data_dir, args.database_url.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     let templates = catalog::load_templates(&args.templates)?;
     let catalog = catalog::Catalog::load(&pool, templates)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Figures read the projection: bring it up to date, as `serve` does.
+    crate::store::repair_projection(&pool)
         .await
         .map_err(|e| e.to_string())?;
     Ok((pool, catalog))
@@ -426,8 +460,10 @@ async fn figures(args: FiguresArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn open_db(d: &DataDir) -> Result<sqlx::SqlitePool, String> {
-    db::open(&d.data_dir).await.map_err(|e| e.to_string())
+async fn open_db(d: &DataDir) -> Result<crate::db::Pool, String> {
+    db::open(&d.data_dir, d.database_url.as_deref())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn org(c: OrgCommand) -> Result<(), String> {

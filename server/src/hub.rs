@@ -2,19 +2,20 @@
 //! `Synchronizer` and every connection talks to it through a channel.
 //!
 //! Loop order for each input: feed the event to the engine, then carry out
-//! its results — frames to connections, storage tasks to SQLite (performed
-//! concurrently; their completions come back as events), closes, and
-//! notices (a saved report refreshes its row in the `documents` projection).
+//! its results — frames to connections, storage tasks to the database
+//! (performed concurrently; their completions come back as events), closes,
+//! and notices (a saved report refreshes its row in the `documents`
+//! projection). On PostgreSQL a listener task also feeds in the documents
+//! other replicas stored ([`SyncEvent::stored_elsewhere`]).
 
 use crate::auth::policy::{Learnt, ServerPolicy};
+use crate::db::Pool;
 use shared::dataset::User;
-use shared::report::ReportMeta;
 use shared::sync::storage::{StorageAction, StorageResult, StorageTask};
 use shared::sync::{
     ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
 };
 use shared::{PeerId, Timestamp};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,11 @@ enum HubMsg {
     Frame(ConnId, Vec<u8>),
     Disconnect(ConnId),
     Storage(StorageResult),
+    /// Another replica stored changes of this document.
+    StoredElsewhere(shared::DocumentId),
+    /// Announcements may have been missed (the listener reconnected): every
+    /// document in memory is read again.
+    RefreshAll,
     Tick,
     Shutdown(oneshot::Sender<()>),
 }
@@ -68,7 +74,7 @@ pub struct Hub {
 impl Hub {
     /// Starts the hub task.
     pub fn start(
-        pool: SqlitePool,
+        pool: Pool,
         storage_id: String,
         limits: Limits,
         policy: Option<ServerPolicy>,
@@ -86,11 +92,19 @@ impl Hub {
         if let Some(p) = &policy {
             sync.set_policy(Box::new(p.clone()));
         }
+        // On PostgreSQL other replicas may share the database: this one
+        // announces what it stores and listens to what they store.
+        let replica = (crate::db::Backend::of(&pool) == crate::db::Backend::Postgres).then(|| {
+            let id: [u8; 8] = rand::random();
+            let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+            spawn_listener(pool.clone(), id.clone(), tx.clone(), policy.clone());
+            id
+        });
         let task = HubTask {
             sync,
             policy: policy.clone(),
             conns: HashMap::new(),
-            writer: spawn_writer(pool.clone(), tx.clone()),
+            writer: spawn_writer(pool.clone(), tx.clone(), replica),
             pool,
             tx: tx.clone(),
             in_flight: 0,
@@ -168,7 +182,7 @@ struct HubTask {
     policy: Option<ServerPolicy>,
     conns: HashMap<ConnId, mpsc::Sender<Outbound>>,
     writer: mpsc::UnboundedSender<WriteJob>,
-    pool: SqlitePool,
+    pool: Pool,
     tx: mpsc::UnboundedSender<HubMsg>,
     in_flight: usize,
     shutdown: Option<oneshot::Sender<()>>,
@@ -207,6 +221,20 @@ impl HubTask {
                 HubMsg::Storage(result) => {
                     self.in_flight -= 1;
                     self.sync.handle(now(), SyncEvent::storage_done(result))
+                }
+                HubMsg::StoredElsewhere(doc) => {
+                    self.sync.handle(now(), SyncEvent::stored_elsewhere(doc))
+                }
+                HubMsg::RefreshAll => {
+                    let mut all = SyncResults::default();
+                    for doc in self.sync.loaded_docs() {
+                        let r = self.sync.handle(now(), SyncEvent::stored_elsewhere(doc));
+                        all.outgoing.extend(r.outgoing);
+                        all.close.extend(r.close);
+                        all.storage.extend(r.storage);
+                        all.notices.extend(r.notices);
+                    }
+                    all
                 }
                 HubMsg::Tick => self.sync.handle(now(), SyncEvent::tick()),
                 HubMsg::Shutdown(done) => {
@@ -290,33 +318,29 @@ impl HubTask {
         let Some(d) = self.sync.doc_mut(&doc) else {
             return;
         };
-        let Ok(meta) = ReportMeta::read(d.document()) else {
-            return;
-        };
-        if meta.key.document_id() != doc {
-            tracing::warn!(%doc, "document claims an identity that does not match its id");
-            return;
+        if let Some(p) = crate::store::Projected::of(&doc, d.document()) {
+            let _ = self.writer.send(WriteJob::Projection(doc, p));
         }
-        let _ = self.writer.send(WriteJob::Projection(doc, meta));
     }
 }
 
 /// Work for the writer task.
 enum WriteJob {
     Storage(StorageTask),
-    Projection(shared::DocumentId, ReportMeta),
+    Projection(shared::DocumentId, crate::store::Projected),
     Learnt(Learnt),
 }
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
 
-/// Starts the one task that writes to SQLite. Every write waiting when it
+/// Starts the one task that writes to the database. Every write waiting when it
 /// wakes goes into one transaction (group commit): a burst of N saves costs
 /// one fsync, not N, and acknowledgements still wait for the commit.
 fn spawn_writer(
-    pool: SqlitePool,
+    pool: Pool,
     hub: mpsc::UnboundedSender<HubMsg>,
+    replica: Option<String>,
 ) -> mpsc::UnboundedSender<WriteJob> {
     let (tx, mut rx) = mpsc::unbounded_channel::<WriteJob>();
     tokio::spawn(async move {
@@ -328,17 +352,110 @@ fn spawn_writer(
             while let Some(job) = next.take() {
                 match job {
                     WriteJob::Storage(t) => tasks.push(t),
-                    WriteJob::Projection(id, meta) => projections.push((id, meta)),
+                    WriteJob::Projection(id, p) => projections.push((id, p)),
                     WriteJob::Learnt(l) => learnt.push(l),
                 }
                 if tasks.len() + projections.len() + learnt.len() < MAX_BATCH {
                     next = rx.try_recv().ok();
                 }
             }
-            for result in crate::store::perform_writes(&pool, tasks, projections, learnt).await {
+            for result in
+                crate::store::perform_writes(&pool, tasks, projections, learnt, replica.as_deref())
+                    .await
+            {
                 let _ = hub.send(HubMsg::Storage(result));
             }
         }
     });
     tx
+}
+
+/// Listens to what other replicas store (PostgreSQL LISTEN): documents on
+/// [`crate::store::CHANNEL`] go to the hub, which reads and merges them and
+/// syncs its clients; actor and owner bindings on [`crate::store::BINDINGS`]
+/// go to the access policy. After a lost connection it reconnects, has every
+/// document in memory read again and reloads the bindings, since
+/// announcements made meanwhile are gone.
+fn spawn_listener(
+    pool: Pool,
+    replica: String,
+    hub: mpsc::UnboundedSender<HubMsg>,
+    policy: Option<ServerPolicy>,
+) {
+    use sqlx::postgres::PgListener;
+    let url = pool.connect_options().database_url.to_string();
+    let caught_up = move |pool: Pool, policy: Option<ServerPolicy>| async move {
+        if let Some(p) = policy {
+            match crate::store::load_bindings(&pool).await {
+                Ok((actors, owners)) => {
+                    for (actor, user) in actors {
+                        p.stored(Learnt::Actor { actor, user });
+                    }
+                    for (doc, user) in owners {
+                        p.stored(Learnt::Owner { doc, user });
+                    }
+                }
+                Err(e) => tracing::warn!("cannot reload the bindings: {e}"),
+            }
+        }
+    };
+    tokio::spawn(async move {
+        while !hub.is_closed() {
+            let mut listener = match PgListener::connect(&url).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!("cannot listen for other replicas: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener
+                .listen_all([crate::store::CHANNEL, crate::store::BINDINGS])
+                .await
+            {
+                tracing::warn!("cannot listen for other replicas: {e}");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            // Listening now: what was announced before (since the server
+            // loaded its bindings, or while disconnected) is read again.
+            caught_up(pool.clone(), policy.clone()).await;
+            let _ = hub.send(HubMsg::RefreshAll);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) if n.channel() == crate::store::BINDINGS => {
+                        if let (Some(p), Some(l)) =
+                            (&policy, crate::store::parse_binding(n.payload(), &replica))
+                        {
+                            p.stored(l);
+                        }
+                    }
+                    Ok(Some(n)) => {
+                        let Some((origin, doc)) = n.payload().split_once(' ') else {
+                            continue;
+                        };
+                        if origin == replica {
+                            continue;
+                        }
+                        if let Ok(doc) = doc.parse()
+                            && hub.send(HubMsg::StoredElsewhere(doc)).is_err()
+                        {
+                            return;
+                        }
+                    }
+                    // Reconnected by the next call: what was sent meanwhile is lost.
+                    Ok(None) => {
+                        caught_up(pool.clone(), policy.clone()).await;
+                        if hub.send(HubMsg::RefreshAll).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("listening for other replicas: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+    });
 }

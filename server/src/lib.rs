@@ -1,10 +1,10 @@
 //! baocao's server: the automerge-repo sync endpoint, the REST API, storage on
-//! SQLite, and the built web client — one binary.
+//! SQLite or PostgreSQL, and the built web client — one binary.
 //!
 //! Layout: [`cli`] parses commands; [`db`] opens and migrates the database;
 //! [`catalog`] holds org units, templates, users and rounds; [`demo`] loads the
 //! demo district on first start; [`store`] performs the sync engine's storage
-//! tasks; [`hub`] drives the shared `Synchronizer` for all connections;
+//! tasks; [`migrate`] moves a deployment from SQLite to PostgreSQL; [`hub`] drives the shared `Synchronizer` for all connections;
 //! [`http`] is the axum application; [`export`] writes the consolidated
 //! report (.docx, print view) and the round's data (.xlsx, CSV).
 
@@ -17,4 +17,5 @@ pub mod demo;
 pub mod export;
 pub mod http;
 pub mod hub;
+pub mod migrate;
 pub mod store;

@@ -1,20 +1,30 @@
-//! The SQLite side of the sync engine's storage tasks, and reading documents
+//! The database side of the sync engine's storage tasks, and reading documents
 //! back for the REST API.
 
 use crate::auth::policy::Learnt;
+use crate::db::Pool;
 use automerge::AutoCommit;
 use shared::DocumentId;
-use shared::report::ReportMeta;
+use shared::report::{ReportMeta, ReportView};
 use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
-use sqlx::{Sqlite, SqlitePool};
 use std::collections::HashMap;
 
 /// Performs one storage task. Each write is one transaction, committed
 /// durably before it is reported done.
-pub async fn perform(pool: &SqlitePool, task: StorageTask) -> StorageResult {
-    let outcome = match run(pool, task.action).await {
+pub async fn perform(pool: &Pool, task: StorageTask) -> StorageResult {
+    perform_as(pool, task, None).await
+}
+
+/// The PostgreSQL channel on which replicas announce stored chunks; the
+/// payload is "<replica id> <document id>".
+pub const CHANNEL: &str = "baocao_docs";
+
+/// [`perform`] by replica `origin`: on PostgreSQL, a stored chunk is
+/// announced to the other replicas when its transaction commits.
+async fn perform_as(pool: &Pool, task: StorageTask, origin: Option<&str>) -> StorageResult {
+    let outcome = match run(pool, task.action, origin).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!("storage task failed: {e}");
@@ -33,12 +43,16 @@ fn doc_of(key: &StorageKey) -> Result<String, sqlx::Error> {
         .ok_or_else(|| sqlx::Error::Protocol(format!("not a document key: {}", key.joined())))
 }
 
-async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome, sqlx::Error> {
+async fn run(
+    pool: &Pool,
+    action: StorageAction,
+    origin: Option<&str>,
+) -> Result<StorageOutcome, sqlx::Error> {
     match action {
         StorageAction::Load { prefix } => {
             let doc = doc_of(&prefix)?;
             let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
-                "SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key",
+                "SELECT key, data FROM chunks WHERE doc_id = $1 ORDER BY created_at, key",
             )
             .bind(&doc)
             .fetch_all(pool)
@@ -52,29 +66,43 @@ async fn run(pool: &SqlitePool, action: StorageAction) -> Result<StorageOutcome,
         }
         write => {
             let mut tx = pool.begin().await?;
-            apply_write(&mut tx, write, crate::db::now_ms()).await?;
+            apply_write(&mut tx, write, crate::db::now_ms(), origin).await?;
             tx.commit().await?;
             Ok(StorageOutcome::Done)
         }
     }
 }
 
-/// Carries out a put or a compaction inside the caller's transaction.
+/// Carries out a put or a compaction inside the caller's transaction. A new
+/// chunk is announced (NOTIFY, delivered at commit; PostgreSQL folds equal
+/// payloads of one transaction into one) when `origin` is set. A compaction
+/// is not: it adds no change the other replicas lack.
 async fn apply_write(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     action: StorageAction,
     now: i64,
+    origin: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     match action {
         StorageAction::Load { prefix } => Err(sqlx::Error::Protocol(format!(
             "a load is not a write: {}",
             prefix.joined()
         ))),
-        StorageAction::Put { key, data } => insert_chunk(&mut *tx, &key, data, now).await,
+        StorageAction::Put { key, data } => {
+            insert_chunk(&mut *tx, &key, data, now).await?;
+            if let (Some(origin), Some(doc), Some(_)) = (origin, key.document(), key.chunk_kind()) {
+                sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("{origin} {doc}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(())
+        }
         StorageAction::Compact { key, data, delete } => {
             insert_chunk(&mut *tx, &key, data, now).await?;
             for k in delete.iter().filter(|k| **k != key) {
-                sqlx::query("DELETE FROM chunks WHERE key = ?")
+                sqlx::query("DELETE FROM chunks WHERE key = $1")
                     .bind(k.joined())
                     .execute(&mut *tx)
                     .await?;
@@ -86,12 +114,14 @@ async fn apply_write(
 
 /// Performs many writes as one transaction — one fsync for all of them — and
 /// the projection updates that go with them. If the batch fails, each write
-/// is retried on its own so that one bad write fails alone.
+/// is retried on its own so that one bad write fails alone. `origin`: see
+/// [`perform_as`].
 pub async fn perform_writes(
-    pool: &SqlitePool,
+    pool: &Pool,
     tasks: Vec<StorageTask>,
-    projections: Vec<(DocumentId, ReportMeta)>,
+    projections: Vec<(DocumentId, Projected)>,
     learnt: Vec<Learnt>,
+    origin: Option<&str>,
 ) -> Vec<StorageResult> {
     let now = crate::db::now_ms();
     let batch = async {
@@ -99,13 +129,13 @@ pub async fn perform_writes(
         // What the access policy learnt goes first: an acknowledged change
         // is never stored without its attribution.
         for l in &learnt {
-            record_learnt(&mut tx, l, now).await?;
+            record_learnt(&mut tx, l, now, origin).await?;
         }
         for t in &tasks {
-            apply_write(&mut tx, t.action.clone(), now).await?;
+            apply_write(&mut tx, t.action.clone(), now, origin).await?;
         }
-        for (id, meta) in &projections {
-            upsert_projection(&mut *tx, id, meta, now).await?;
+        for (id, p) in &projections {
+            upsert_projection(&mut *tx, id, p, now).await?;
         }
         tx.commit().await
     };
@@ -121,59 +151,99 @@ pub async fn perform_writes(
             tracing::warn!("a batch of {} writes failed ({e}); one by one", tasks.len());
             for l in &learnt {
                 if let Ok(mut c) = pool.acquire().await
-                    && let Err(e) = record_learnt(&mut c, l, now).await
+                    && let Err(e) = record_learnt(&mut c, l, now, origin).await
                 {
                     tracing::error!("cannot record {l:?}: {e}");
                 }
             }
-            for (id, meta) in &projections {
-                if let Err(e) = upsert_projection(pool, id, meta, now).await {
+            for (id, p) in &projections {
+                if let Err(e) = upsert_projection(pool, id, p, now).await {
                     tracing::error!(%id, "cannot update projection: {e}");
                 }
             }
             let mut results = Vec::with_capacity(tasks.len());
             for t in tasks {
-                results.push(perform(pool, t).await);
+                results.push(perform_as(pool, t, origin).await);
             }
             results
         }
     }
 }
 
-/// Stores an actor binding or a document owner (first one wins).
+/// The PostgreSQL channel on which replicas announce the bindings they
+/// stored; the payload is "<replica id>\t<a|o>\t<actor or document>\t<user>".
+pub const BINDINGS: &str = "baocao_bindings";
+
+/// Stores an actor binding or a document owner (first one wins). A binding
+/// that was new is announced to the other replicas when `origin` is set, so
+/// none of them binds the same actor or document to someone else.
 async fn record_learnt(
-    c: &mut sqlx::SqliteConnection,
+    c: &mut sqlx::AnyConnection,
     l: &Learnt,
     now: i64,
+    origin: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    match l {
+    let (kind, key, user, inserted) = match l {
         Learnt::Actor { actor, user } => {
-            sqlx::query(
-                "INSERT OR IGNORE INTO actors (actor, user_id, first_seen) VALUES (?, ?, ?)",
+            let r = sqlx::query(
+                "INSERT INTO actors (actor, user_id, first_seen) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(actor)
             .bind(user)
             .bind(now)
             .execute(&mut *c)
             .await?;
+            ("a", actor.clone(), user, r.rows_affected())
         }
         Learnt::Owner { doc, user } => {
-            sqlx::query(
-                "INSERT OR IGNORE INTO doc_owners (doc_id, user_id, created_at) VALUES (?, ?, ?)",
+            let r = sqlx::query(
+                "INSERT INTO doc_owners (doc_id, user_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(doc.to_string())
             .bind(user)
             .bind(now)
             .execute(&mut *c)
             .await?;
+            ("o", doc.to_string(), user, r.rows_affected())
         }
+    };
+    if let Some(origin) = origin
+        && inserted > 0
+    {
+        sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+            .bind(BINDINGS)
+            .bind(format!("{origin}\t{kind}\t{key}\t{user}"))
+            .execute(&mut *c)
+            .await?;
     }
     Ok(())
 }
 
+/// A binding announced on [`BINDINGS`] by another replica than `me`.
+pub fn parse_binding(payload: &str, me: &str) -> Option<Learnt> {
+    let mut parts = payload.split('\t');
+    let (origin, kind, key, user) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if origin == me {
+        return None;
+    }
+    match kind {
+        "a" => Some(Learnt::Actor {
+            actor: key.to_string(),
+            user: user.to_string(),
+        }),
+        "o" => Some(Learnt::Owner {
+            doc: key.parse().ok()?,
+            user: user.to_string(),
+        }),
+        _ => None,
+    }
+}
+
 /// Actor bindings and document owners stored so far.
 pub async fn load_bindings(
-    pool: &SqlitePool,
+    pool: &Pool,
 ) -> Result<(HashMap<String, String>, HashMap<DocumentId, String>), sqlx::Error> {
     let actors: Vec<(String, String)> = sqlx::query_as("SELECT actor, user_id FROM actors")
         .fetch_all(pool)
@@ -199,10 +269,10 @@ async fn insert_chunk<'e, E>(
     now: i64,
 ) -> Result<(), sqlx::Error>
 where
-    E: sqlx::Executor<'e, Database = Sqlite>,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO chunks (key, doc_id, data, created_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO chunks (key, doc_id, data, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (key) DO UPDATE SET data = excluded.data",
     )
     .bind(key.joined())
@@ -215,12 +285,9 @@ where
 }
 
 /// Reads a stored document, or `None` if the server has none.
-pub async fn load_doc(
-    pool: &SqlitePool,
-    id: &DocumentId,
-) -> Result<Option<AutoCommit>, sqlx::Error> {
+pub async fn load_doc(pool: &Pool, id: &DocumentId) -> Result<Option<AutoCommit>, sqlx::Error> {
     let rows: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = ? ORDER BY created_at, key")
+        sqlx::query_as("SELECT key, data FROM chunks WHERE doc_id = $1 ORDER BY created_at, key")
             .bind(id.to_string())
             .fetch_all(pool)
             .await?;
@@ -241,39 +308,87 @@ pub async fn load_doc(
     Ok(Some(doc))
 }
 
-/// Records a report's identity, status and last update, for lists and
-/// completeness. Never moves `updated_at` backwards.
+/// What the projection holds of one report: its identity and status, and
+/// its values as a [`ReportView`] in JSON, so that figures across thousands
+/// of communes read rows instead of loading documents.
+#[derive(Clone, Debug)]
+pub struct Projected {
+    meta: ReportMeta,
+    view: String,
+}
+
+impl Projected {
+    /// The projection of a stored document, or `None` if it is not a report
+    /// or claims an identity that is not its id.
+    pub fn of(id: &DocumentId, doc: &automerge::Automerge) -> Option<Projected> {
+        let meta = ReportMeta::read(doc).ok()?;
+        if meta.key.document_id() != *id {
+            tracing::warn!(%id, "document claims an identity that does not match its id");
+            return None;
+        }
+        let view = serde_json::to_string(&ReportView::read(doc).ok()?).ok()?;
+        Some(Projected { meta, view })
+    }
+}
+
+/// Records a report's identity, status, values and last update, for lists,
+/// completeness and figures. Never moves `updated_at` backwards.
 pub async fn upsert_projection<'e, E>(
     exec: E,
     id: &DocumentId,
-    meta: &ReportMeta,
+    p: &Projected,
     updated_at: i64,
 ) -> Result<(), sqlx::Error>
 where
-    E: sqlx::Executor<'e, Database = Sqlite>,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO documents (doc_id, template, unit, period, status, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at \
+        "INSERT INTO documents (doc_id, template, unit, period, status, updated_at, view) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status, \
+         updated_at = excluded.updated_at, view = excluded.view \
          WHERE excluded.updated_at >= documents.updated_at",
     )
     .bind(id.to_string())
-    .bind(&meta.key.template)
-    .bind(&meta.key.unit)
-    .bind(&meta.key.period)
-    .bind(&meta.status)
+    .bind(&p.meta.key.template)
+    .bind(&p.meta.key.unit)
+    .bind(&p.meta.key.period)
+    .bind(&p.meta.status)
     .bind(updated_at)
+    .bind(&p.view)
     .execute(exec)
     .await?;
     Ok(())
 }
 
-/// Projects reports that are stored but have no projection row — the server
-/// can be killed between writing a document and projecting it.
-pub async fn repair_projection(pool: &SqlitePool) -> Result<usize, sqlx::Error> {
+/// The projected reports of a round, by unit: one query, no document loaded.
+pub async fn round_views(
+    pool: &Pool,
+    template: &str,
+    period: &str,
+) -> Result<HashMap<String, ReportView>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT unit, view FROM documents \
+         WHERE template = $1 AND period = $2 AND view IS NOT NULL",
+    )
+    .bind(template)
+    .bind(period)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(unit, view)| Some((unit, serde_json::from_str(&view).ok()?)))
+        .collect())
+}
+
+/// Projects reports whose projection row is missing or older than their
+/// newest chunk (the projection is written in the batch after the chunks, so
+/// a kill in between leaves it behind) or has no values (written before the
+/// projection held them).
+pub async fn repair_projection(pool: &Pool) -> Result<usize, sqlx::Error> {
     let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT doc_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
+        "SELECT DISTINCT c.doc_id FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id \
+         WHERE d.view IS NULL OR c.created_at > d.updated_at",
     )
     .fetch_all(pool)
     .await?;
@@ -285,13 +400,10 @@ pub async fn repair_projection(pool: &SqlitePool) -> Result<usize, sqlx::Error> 
         let Some(mut doc) = load_doc(pool, &id).await? else {
             continue;
         };
-        let Ok(meta) = ReportMeta::read(doc.document()) else {
+        let Some(p) = Projected::of(&id, doc.document()) else {
             continue;
         };
-        if meta.key.document_id() != id {
-            continue;
-        }
-        upsert_projection(pool, &id, &meta, crate::db::now_ms()).await?;
+        upsert_projection(pool, &id, &p, crate::db::now_ms()).await?;
         repaired += 1;
     }
     Ok(repaired)

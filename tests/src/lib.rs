@@ -2,11 +2,13 @@
 //! native sync client built on the shared engine ([`NativeClient`]), and
 //! headless Chromium ([`browser::World`]).
 
+pub mod bench;
 pub mod browser;
 pub mod exports;
 pub mod js_peer;
 pub mod link;
 pub mod native_client;
+pub mod pg;
 pub mod server;
 
 pub use native_client::NativeClient;

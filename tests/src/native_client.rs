@@ -323,3 +323,24 @@ impl NativeClient {
         self.sync.handle(now(), SyncEvent::storage_done(result))
     }
 }
+
+/// Pumps both clients, never reconnecting, until they hold the same heads of
+/// `id`; panics after `limit`.
+pub async fn converge(
+    a: &mut NativeClient,
+    b: &mut NativeClient,
+    id: &DocumentId,
+    limit: Duration,
+) {
+    let deadline = Instant::now() + limit;
+    while a.heads(id) != b.heads(id) {
+        assert!(
+            Instant::now() < deadline,
+            "{} and {} did not converge within {limit:?}",
+            a.name(),
+            b.name()
+        );
+        a.pump(Duration::from_millis(50)).await.unwrap();
+        b.pump(Duration::from_millis(50)).await.unwrap();
+    }
+}

@@ -1,5 +1,7 @@
 //! Starts the real `baocao` binary on a throwaway data folder and a free
-//! loopback port, and stops it the way an operator (or a crash) would.
+//! loopback port, and stops it the way an operator (or a crash) would. With
+//! `BAOCAO_TEST_DB=postgres` its storage is a fresh PostgreSQL database
+//! ([`crate::pg`]) instead of SQLite in the data folder.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -17,7 +19,19 @@ pub struct TestServer {
     binary: PathBuf,
     /// Accounts on (the product's default) or `--no-auth`.
     accounts: bool,
+    /// Where it stores.
+    storage: Storage,
     http: reqwest::Client,
+}
+
+/// Where a [`TestServer`] stores.
+enum Storage {
+    /// SQLite, or PostgreSQL with `BAOCAO_TEST_DB=postgres` ([`crate::pg`]).
+    RunDefault,
+    /// This PostgreSQL database (replicas share one).
+    Postgres(String),
+    /// SQLite in the data folder.
+    Sqlite,
 }
 
 /// Path of the server binary: `$BAOCAO_BIN`, else `target/debug/baocao`.
@@ -60,6 +74,37 @@ impl TestServer {
         s
     }
 
+    /// A fresh server without accounts on SQLite in its data folder, whatever
+    /// `BAOCAO_TEST_DB` says (what `baocao migrate` moves from).
+    pub async fn start_on_sqlite() -> TestServer {
+        let mut s = TestServer::new(server_binary(), false);
+        s.storage = Storage::Sqlite;
+        s.spawn().await;
+        s
+    }
+
+    /// A server replica without accounts on the PostgreSQL database `url`:
+    /// several of them on one database are one deployment.
+    pub async fn start_on_postgres(url: &str) -> TestServer {
+        TestServer::start_binary_on_postgres(server_binary(), url).await
+    }
+
+    /// A server replica with accounts on the PostgreSQL database `url`.
+    pub async fn start_with_accounts_on_postgres(url: &str) -> TestServer {
+        let mut s = TestServer::new(server_binary(), true);
+        s.storage = Storage::Postgres(url.to_string());
+        s.spawn().await;
+        s
+    }
+
+    /// The same with another build of the server.
+    pub async fn start_binary_on_postgres(binary: PathBuf, url: &str) -> TestServer {
+        let mut s = TestServer::new(binary, false);
+        s.storage = Storage::Postgres(url.to_string());
+        s.spawn().await;
+        s
+    }
+
     /// The same with another build of the server (benchmarks use the release one).
     pub async fn start_binary(binary: PathBuf) -> TestServer {
         let mut s = TestServer::new(binary, false);
@@ -76,6 +121,7 @@ impl TestServer {
             templates: crate::repo_root().join("templates"),
             binary,
             accounts,
+            storage: Storage::RunDefault,
             http: reqwest::Client::new(),
         }
     }
@@ -103,6 +149,17 @@ impl TestServer {
             .kill_on_drop(true);
         if !self.accounts {
             cmd.arg("--no-auth");
+        }
+        match &self.storage {
+            Storage::Postgres(url) => {
+                cmd.env("BAOCAO_DATABASE_URL", url);
+            }
+            Storage::RunDefault => {
+                cmd.envs(crate::pg::database_env(self.data_dir.path()));
+            }
+            Storage::Sqlite => {
+                cmd.env_remove("BAOCAO_DATABASE_URL");
+            }
         }
         let mut child = cmd.spawn().expect("start the server binary");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -285,6 +342,7 @@ pub fn run_admin(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> (bool, 
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
+        .envs(crate::pg::database_env(data_dir))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -310,6 +310,7 @@ async fn csv_has_a_bom_parses_and_matches_the_command_line_export() {
     let status = std::process::Command::new(baocao_tests::server::server_binary())
         .args(["export", "--data-dir"])
         .arg(server.data_dir())
+        .envs(baocao_tests::pg::database_env(server.data_dir()))
         .arg("--templates")
         .arg(baocao_tests::repo_root().join("templates"))
         .args(["--template", "bao-ve-tre-em", "--period", "2024-H1"])

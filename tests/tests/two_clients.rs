@@ -7,21 +7,12 @@
 
 use baocao_tests::{NativeClient, TestServer, child_protection_template};
 use shared::{ReportKey, ReportView, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
 async fn converge(a: &mut NativeClient, b: &mut NativeClient, key: &ReportKey) {
-    let id = key.document_id();
-    let deadline = Instant::now() + LIMIT;
-    while a.heads(&id) != b.heads(&id) {
-        assert!(
-            Instant::now() < deadline,
-            "clients did not converge within {LIMIT:?}"
-        );
-        a.pump(Duration::from_millis(100)).await.unwrap();
-        b.pump(Duration::from_millis(100)).await.unwrap();
-    }
+    baocao_tests::native_client::converge(a, b, &key.document_id(), LIMIT).await;
 }
 
 async fn fetch_fresh(server: &TestServer, key: &ReportKey) -> NativeClient {

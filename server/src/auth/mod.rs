@@ -7,9 +7,9 @@ pub mod password;
 pub mod policy;
 pub mod session;
 
+use crate::db::Pool;
 use shared::dataset::{User, UserRole};
 use shared::{OrgTree, OrgUnit};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -37,7 +37,7 @@ impl Directory {
     }
 
     /// Reads units and users from the database.
-    pub async fn load(pool: &SqlitePool) -> Result<Directory, String> {
+    pub async fn load(pool: &Pool) -> Result<Directory, String> {
         let units: Vec<(String, String, String, Option<String>)> =
             sqlx::query_as("SELECT id, name, kind, parent FROM org_units ORDER BY pos")
                 .fetch_all(pool)
@@ -115,7 +115,7 @@ impl SharedDirectory {
     }
 
     /// Reloads from the database every `every`, for as long as the server runs.
-    pub fn keep_fresh(&self, pool: SqlitePool, every: std::time::Duration) {
+    pub fn keep_fresh(&self, pool: Pool, every: std::time::Duration) {
         let me = self.clone();
         tokio::spawn(async move {
             let mut t = tokio::time::interval(every);

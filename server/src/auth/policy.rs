@@ -81,6 +81,21 @@ impl ServerPolicy {
         std::mem::take(&mut self.state().learnt)
     }
 
+    /// A binding as the database holds it, stored by this or another
+    /// replica: it replaces whatever this replica assumed, since the first
+    /// binding stored is the one that holds.
+    pub fn stored(&self, l: Learnt) {
+        let mut state = self.state();
+        match l {
+            Learnt::Actor { actor, user } => {
+                state.actors.insert(actor, user);
+            }
+            Learnt::Owner { doc, user } => {
+                state.owners.insert(doc, user);
+            }
+        }
+    }
+
     /// The user an actor id is bound to.
     pub fn user_of_actor(&self, actor: &str) -> Option<String> {
         self.state().actors.get(actor).cloned()

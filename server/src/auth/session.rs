@@ -1,11 +1,11 @@
 //! Session tokens: long-lived (a phone works offline for weeks), renewed
 //! whenever the phone is online, stored only as a SHA-256 hash.
 
+use crate::db::Pool;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 /// How long a token lives without renewal: 30 days.
 pub const LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -35,17 +35,13 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Starts a session; returns the token (shown once, never stored) and its expiry.
-pub async fn create(
-    pool: &SqlitePool,
-    user_id: &str,
-    now: i64,
-) -> Result<(String, i64), sqlx::Error> {
+pub async fn create(pool: &Pool, user_id: &str, now: i64) -> Result<(String, i64), sqlx::Error> {
     let mut bytes = [0u8; 32];
     rand::rng().fill(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let expires_at = now + LIFETIME_MS;
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(token_hash(&token))
     .bind(user_id)
@@ -57,9 +53,9 @@ pub async fn create(
 }
 
 /// Finds the session of a token.
-pub async fn lookup(pool: &SqlitePool, token: &str, now: i64) -> Result<Lookup, sqlx::Error> {
+pub async fn lookup(pool: &Pool, token: &str, now: i64) -> Result<Lookup, sqlx::Error> {
     let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT user_id, expires_at FROM sessions WHERE token_hash = ?")
+        sqlx::query_as("SELECT user_id, expires_at FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
             .fetch_optional(pool)
             .await?;
@@ -75,7 +71,7 @@ pub async fn lookup(pool: &SqlitePool, token: &str, now: i64) -> Result<Lookup, 
 
 /// Replaces a live token with a fresh one (the old one stops working).
 pub async fn renew(
-    pool: &SqlitePool,
+    pool: &Pool,
     token: &str,
     now: i64,
 ) -> Result<Option<(String, i64)>, sqlx::Error> {
@@ -88,8 +84,8 @@ pub async fn renew(
 }
 
 /// Ends a session (logout).
-pub async fn revoke(pool: &SqlitePool, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+pub async fn revoke(pool: &Pool, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
         .execute(pool)
         .await?;
@@ -98,12 +94,13 @@ pub async fn revoke(pool: &SqlitePool, token: &str) -> Result<(), sqlx::Error> {
 
 /// Expires every session of a user now (an administrator's action, or a
 /// password reset); returns how many there were.
-pub async fn expire_user(pool: &SqlitePool, user_id: &str, now: i64) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query("UPDATE sessions SET expires_at = ? WHERE user_id = ? AND expires_at > ?")
-        .bind(now)
-        .bind(user_id)
-        .bind(now)
-        .execute(pool)
-        .await?;
+pub async fn expire_user(pool: &Pool, user_id: &str, now: i64) -> Result<u64, sqlx::Error> {
+    let r =
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE user_id = $2 AND expires_at > $3")
+            .bind(now)
+            .bind(user_id)
+            .bind(now)
+            .execute(pool)
+            .await?;
     Ok(r.rows_affected())
 }

@@ -13,13 +13,13 @@ mod html;
 mod xlsx;
 
 use crate::catalog::Catalog;
-use crate::http::api::{check_round, participants, read_view};
+use crate::db::Pool;
+use crate::http::api::{check_round, participants};
 use crate::http::error::{AppError, Result};
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::report_text::{Document, RenderInput, render};
 use shared::template::{FieldType, Role, Section};
-use shared::{Date, OrgUnit, Period, ReportKey, ReportView, Template, Value};
-use sqlx::SqlitePool;
+use shared::{Date, OrgUnit, Period, ReportView, Template, Value};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -141,9 +141,10 @@ impl From<ExportError> for AppError {
     }
 }
 
-/// Reads the round: every participating unit's merged report and the figures.
+/// Reads the round: every participating unit's merged report (as projected
+/// when it was last saved) and the figures.
 pub async fn load(
-    pool: &SqlitePool,
+    pool: &Pool,
     catalog: Arc<Catalog>,
     template: &str,
     period: &str,
@@ -154,17 +155,18 @@ pub async fn load(
         .parse()
         .map_err(|e: shared::period::PeriodError| AppError::BadRequest(e.to_string()))?;
     let (reporting, consolidating) = participants(&catalog, t, u);
+    // From the projection, like the figures: one query for the whole round.
+    let mut views = crate::store::round_views(pool, template, &period.id()).await?;
     let mut units = Vec::new();
     for (list, role) in [
         (&reporting, Role::Reporting),
         (&consolidating, Role::Consolidating),
     ] {
         for x in list.iter() {
-            let id = ReportKey::new(template, &x.id, &period.id()).document_id();
             units.push(UnitReport {
                 unit: (*x).clone(),
                 role,
-                view: read_view(pool, &id).await?,
+                view: views.remove(&x.id),
             });
         }
     }

@@ -5,6 +5,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::{AppError, Result};
 use crate::catalog::Catalog;
+use crate::db::Pool;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -15,7 +16,6 @@ use shared::dataset::{Round, User};
 use shared::review::Progress;
 use shared::template::Role;
 use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
-use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn router() -> Router<AppState> {
@@ -116,7 +116,7 @@ pub(crate) fn participants<'c>(
     (reporting, consolidating)
 }
 
-pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Option<ReportView>> {
+pub(crate) async fn read_view(pool: &Pool, id: &DocumentId) -> Result<Option<ReportView>> {
     let Some(mut doc) = crate::store::load_doc(pool, id).await? else {
         return Ok(None);
     };
@@ -128,12 +128,12 @@ pub(crate) async fn read_view(pool: &SqlitePool, id: &DocumentId) -> Result<Opti
 }
 
 pub(crate) async fn projection(
-    pool: &SqlitePool,
+    pool: &Pool,
     template: &str,
     period: &str,
 ) -> Result<BTreeMap<String, (Option<String>, i64)>> {
     let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT unit, status, updated_at FROM documents WHERE template = ? AND period = ?",
+        "SELECT unit, status, updated_at FROM documents WHERE template = $1 AND period = $2",
     )
     .bind(template)
     .bind(period)
@@ -222,9 +222,9 @@ async fn figures(
         .map(Json)
 }
 
-/// Computes the figures of `unit` from the stored reports below it.
+/// Computes the figures of `unit` from the projected reports below it.
 pub async fn compute_figures(
-    pool: &SqlitePool,
+    pool: &Pool,
     catalog: &Catalog,
     template: &str,
     period: &str,
@@ -232,13 +232,9 @@ pub async fn compute_figures(
 ) -> Result<Figures> {
     let (t, u) = check_round(catalog, template, period, unit)?;
     let (reporting, consolidating) = participants(catalog, t, u);
-    let mut views: BTreeMap<String, ReportView> = BTreeMap::new();
-    for x in reporting.iter().chain(consolidating.iter()) {
-        let id = ReportKey::new(template, &x.id, period).document_id();
-        if let Some(v) = read_view(pool, &id).await? {
-            views.insert(x.id.clone(), v);
-        }
-    }
+    // From the projection: a province's thousands of reports are rows, not
+    // documents to load.
+    let views = crate::store::round_views(pool, template, period).await?;
     let mut contributions: Vec<Contribution<'_>> = Vec::new();
     for (list, role) in [
         (&reporting, Role::Reporting),

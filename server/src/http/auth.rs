@@ -131,7 +131,7 @@ async fn login(
         )));
     }
     let stored: Option<(Option<String>,)> =
-        sqlx::query_as("SELECT password_hash FROM users WHERE id = ?")
+        sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
             .bind(req.user.trim())
             .fetch_optional(&s.pool)
             .await?;

@@ -10,10 +10,10 @@ mod sync_ws;
 
 use crate::catalog::Catalog;
 use crate::cli::ServeArgs;
+use crate::db::Pool;
 use crate::hub::Hub;
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use sqlx::SqlitePool;
 use std::future::Future;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
@@ -25,7 +25,7 @@ pub struct AppState {
     /// Org units, templates, users, rounds.
     pub catalog: Arc<Catalog>,
     /// The database.
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// The sync hub.
     pub hub: Hub,
     /// Server settings.
@@ -40,7 +40,7 @@ impl AppState {
     /// Bundles the parts.
     pub fn new(
         catalog: Catalog,
-        pool: SqlitePool,
+        pool: Pool,
         hub: Hub,
         config: ServeArgs,
         directory: crate::auth::SharedDirectory,

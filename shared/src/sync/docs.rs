@@ -36,6 +36,10 @@ pub(super) struct DocState {
     /// The write under way, if any.
     pub(super) saving: Option<super::TaskId>,
     pub(super) compacting: bool,
+    /// Chunks another writer stored are being read.
+    pub(super) refreshing: bool,
+    /// Another writer stored more while they were: read again after.
+    pub(super) refresh_again: bool,
     /// Chunks in storage, with their sizes.
     pub(super) chunks: BTreeMap<StorageKey, usize>,
     /// Shared heads last written per persistent peer (by storage id), which a
@@ -56,6 +60,8 @@ impl DocState {
             saved_heads: Vec::new(),
             saving: None,
             compacting: false,
+            refreshing: false,
+            refresh_again: false,
             chunks: BTreeMap::new(),
             persisted_sync: BTreeMap::new(),
             last_used: crate::time::Timestamp(0),
@@ -95,7 +101,11 @@ impl DocState {
 
     /// Nothing in flight: safe to drop from memory.
     pub(super) fn is_idle(&mut self) -> bool {
-        self.saving.is_none() && !self.compacting && self.queued.is_empty() && self.is_saved()
+        self.saving.is_none()
+            && !self.compacting
+            && !self.refreshing
+            && self.queued.is_empty()
+            && self.is_saved()
     }
 
     /// True when the peer on `conn` has every change we have: every change of

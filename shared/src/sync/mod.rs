@@ -152,6 +152,7 @@ enum EventKind {
     Storage(StorageResult),
     Open(DocumentId),
     Changed(DocumentId),
+    StoredElsewhere(DocumentId),
     Tick,
 }
 
@@ -185,6 +186,16 @@ impl SyncEvent {
     /// [`Synchronizer::doc_mut`] / [`Synchronizer::insert_doc`]: save it and sync it.
     pub fn changed(doc: DocumentId) -> SyncEvent {
         SyncEvent(EventKind::Changed(doc))
+    }
+
+    /// Another writer (a server replica on the same database) stored changes
+    /// of a document: if it is in memory, or a connection is parked on it,
+    /// its stored chunks are read again, the new ones merged, and the result
+    /// synced to the connected peers — that is how a client of one replica
+    /// sees live what was pushed through another. Otherwise nothing happens:
+    /// the next load reads the changes anyway.
+    pub fn stored_elsewhere(doc: DocumentId) -> SyncEvent {
+        SyncEvent(EventKind::StoredElsewhere(doc))
     }
 
     /// Time passed: retry failed saves.
@@ -360,6 +371,8 @@ impl std::fmt::Debug for Synchronizer {
 #[derive(Debug, Clone)]
 enum TaskPurpose {
     Load,
+    /// Reading chunks another writer stored, into a document already loaded.
+    Refresh,
     Save {
         chunk: StorageKey,
         len: usize,
@@ -469,6 +482,7 @@ impl Synchronizer {
             EventKind::Storage(r) => self.on_storage(r, &mut out),
             EventKind::Open(doc) => self.on_open(doc, &mut out),
             EventKind::Changed(doc) => self.on_changed(doc, &mut out),
+            EventKind::StoredElsewhere(doc) => self.on_stored_elsewhere(doc, &mut out),
             EventKind::Tick => {
                 let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
                 for id in ids {
@@ -865,7 +879,7 @@ impl Synchronizer {
                 let mut d = DocState::loading();
                 d.queued.push_back((conn, message, is_request));
                 self.docs.insert(doc_id, d);
-                self.load(doc_id, out);
+                self.read(doc_id, TaskPurpose::Load, out);
             }
             // While loading, and (with durable acks) while a write is under
             // way, messages wait: each is answered only after what the one
@@ -1031,7 +1045,85 @@ impl Synchronizer {
             return;
         }
         self.docs.insert(doc_id, DocState::loading());
-        self.load(doc_id, out);
+        self.read(doc_id, TaskPurpose::Load, out);
+    }
+
+    fn on_stored_elsewhere(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        match self.docs.get_mut(&doc_id) {
+            Some(d) if d.phase == Phase::Ready && !d.refreshing => {
+                d.refreshing = true;
+                self.read(doc_id, TaskPurpose::Refresh, out);
+            }
+            // A read is under way that may have missed the new chunks: read
+            // once more when it is done.
+            Some(d) => d.refresh_again = true,
+            None => {
+                if self.parked.values().any(|docs| docs.contains_key(&doc_id)) {
+                    self.on_open(doc_id, out);
+                }
+            }
+        }
+    }
+
+    /// Merges the chunks another writer stored into the loaded document. The
+    /// chunk list becomes exactly what storage holds (another writer may have
+    /// compacted), so our own compaction replaces only chunks it has merged.
+    fn on_refreshed(
+        &mut self,
+        doc_id: DocumentId,
+        chunks: Vec<(StorageKey, Vec<u8>)>,
+        out: &mut SyncResults,
+    ) {
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        d.refreshing = false;
+        // Everything in memory was in storage, so after merging what storage
+        // holds it still is; with unsaved changes the next save writes them
+        // (and may repeat some of the merged ones: harmless, chunks are sets).
+        let was_saved = d.saving.is_none() && d.is_saved();
+        let before = d.doc.get_heads();
+        let mut stored = BTreeMap::new();
+        for (key, bytes) in chunks {
+            if key.chunk_kind().is_none() {
+                continue;
+            }
+            if !d.chunks.contains_key(&key) && d.doc.load_incremental(&bytes).is_err() {
+                out.notices.push(SyncNotice::CorruptChunk { key });
+                continue;
+            }
+            stored.insert(key, bytes.len());
+        }
+        d.chunks = stored;
+        let heads = d.doc.get_heads();
+        if was_saved {
+            d.saved_heads = heads.clone();
+        }
+        if heads != before {
+            d.last_used = self.now;
+            out.notices.push(SyncNotice::DocChanged { doc: doc_id });
+            // What the application derives from saved documents (the
+            // server's projection) must see the merged state too.
+            if was_saved {
+                out.notices.push(SyncNotice::DocSaved { doc: doc_id });
+            }
+            self.save_if_needed(doc_id, out);
+            self.sync_doc(doc_id, out);
+            self.check_acks(doc_id, out);
+        }
+        self.refresh_if_asked(doc_id, out);
+    }
+
+    /// Reads the document again if another writer stored more while it was
+    /// being read.
+    fn refresh_if_asked(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+        if self
+            .docs
+            .get_mut(&doc_id)
+            .is_some_and(|d| std::mem::take(&mut d.refresh_again))
+        {
+            self.on_stored_elsewhere(doc_id, out);
+        }
     }
 
     fn on_changed(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
@@ -1077,10 +1169,11 @@ impl Synchronizer {
         StorageTask { id, action }
     }
 
-    fn load(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
+    /// Reads everything stored for the document, to load it or refresh it.
+    fn read(&mut self, doc_id: DocumentId, purpose: TaskPurpose, out: &mut SyncResults) {
         let task = self.new_task(
             doc_id,
-            TaskPurpose::Load,
+            purpose,
             StorageAction::Load {
                 prefix: StorageKey::doc_prefix(&doc_id),
             },
@@ -1156,6 +1249,21 @@ impl Synchronizer {
         match (purpose, result.outcome) {
             (TaskPurpose::Load, StorageOutcome::Loaded(chunks)) => {
                 self.on_loaded(doc_id, chunks, out)
+            }
+            (TaskPurpose::Refresh, StorageOutcome::Loaded(chunks)) => {
+                self.on_refreshed(doc_id, chunks, out)
+            }
+            (TaskPurpose::Refresh, outcome) => {
+                // The changes stay in storage; the next notice or load reads them.
+                if let Some(d) = self.docs.get_mut(&doc_id) {
+                    d.refreshing = false;
+                }
+                if let StorageOutcome::Failed(message) = outcome {
+                    out.notices.push(SyncNotice::StorageFailed {
+                        doc: Some(doc_id),
+                        message,
+                    });
+                }
             }
             (TaskPurpose::Load, StorageOutcome::Failed(message)) => {
                 out.notices.push(SyncNotice::StorageFailed {
@@ -1296,6 +1404,7 @@ impl Synchronizer {
         if self.config.announce {
             self.announce(doc_id, out);
         }
+        self.refresh_if_asked(doc_id, out);
     }
 
     /// Applies waiting messages in arrival order, stopping whenever one starts

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use shared::sync::storage::{MemoryStore, StorageTask};
+use shared::sync::storage::{MemoryStore, StorageAction, StorageTask};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
 use shared::{DocumentId, PeerId, Timestamp};
 use std::collections::VecDeque;
@@ -16,6 +16,9 @@ pub struct Peer {
     /// Storage tasks not yet performed (when `manual_storage` is set).
     pub held_tasks: Vec<StorageTask>,
     pub manual_storage: bool,
+    /// A server replica writes to this peer's store (one shared database)
+    /// and is told when another replica stored a document's changes.
+    pub store_of: Option<usize>,
 }
 
 pub struct Link {
@@ -54,6 +57,7 @@ impl Network {
             notices: Vec::new(),
             held_tasks: Vec::new(),
             manual_storage: false,
+            store_of: None,
         });
         self.peers.len() - 1
     }
@@ -70,6 +74,13 @@ impl Network {
             name,
             SyncConfig::client(PeerId::new(name), Some(format!("{name}-st"))),
         )
+    }
+
+    /// A server replica over `first`'s store, as replicas share a database.
+    pub fn add_replica(&mut self, name: &str, first: usize) -> usize {
+        let r = self.add_server(name);
+        self.peers[r].store_of = Some(first);
+        r
     }
 
     /// Connects client `a` (dialling) to `b` (accepting); returns the link index.
@@ -162,8 +173,23 @@ impl Network {
     }
 
     pub fn perform(&mut self, peer: usize, task: StorageTask) {
-        let result = self.peers[peer].store.perform(task);
+        let owner = self.peers[peer].store_of.unwrap_or(peer);
+        let stored = match &task.action {
+            StorageAction::Put { key, .. } if key.chunk_kind().is_some() => key.document(),
+            _ => None,
+        };
+        let result = self.peers[owner].store.perform(task);
         self.event(peer, SyncEvent::storage_done(result));
+        // What PostgreSQL's NOTIFY does between real replicas.
+        if let Some(doc) = stored {
+            let others: Vec<usize> = (0..self.peers.len())
+                .filter(|&p| p != peer && self.peers[p].store_of.unwrap_or(p) == owner)
+                .filter(|&p| p == owner || self.peers[p].store_of.is_some())
+                .collect();
+            for p in others {
+                self.event(p, SyncEvent::stored_elsewhere(doc));
+            }
+        }
     }
 
     /// Performs every held storage task of `peer`.

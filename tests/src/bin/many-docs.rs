@@ -4,20 +4,12 @@
 //! a time — and prints the server's resident memory as it goes and at the
 //! end. Uses `target/release/baocao` (or `$BAOCAO_BIN`).
 
+use baocao_tests::bench::{arg, upload_reports};
 use baocao_tests::{NativeClient, TestServer, child_protection_template, repo_root};
-use shared::{ReportKey, Value};
+use shared::ReportKey;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// (VmRSS, VmHWM) of a process, in MB.
 fn memory(pid: u32) -> (f64, f64) {
@@ -34,27 +26,10 @@ fn memory(pid: u32) -> (f64, f64) {
 }
 
 async fn phone(server_ws: String, first: usize, count: usize) {
-    let template = child_protection_template();
     let keys: Vec<ReportKey> = (first..first + count)
         .map(|i| ReportKey::new("bao-ve-tre-em", &format!("xa-{i:06}"), "2025-H1"))
         .collect();
-    let mut p = NativeClient::new(&format!("phone-{first}"), template);
-    for (n, key) in keys.iter().enumerate() {
-        p.edit(key, |r| {
-            r.set_field("officers", Some(&Value::Int(2))).unwrap();
-            r.set_field("villages", Some(&Value::Int(3 + n as i64 % 7)))
-                .unwrap();
-            r.set_field("board_established", Some(&Value::Bool(true)))
-                .unwrap();
-        })
-        .await;
-    }
-    let ids: Vec<_> = keys.iter().map(ReportKey::document_id).collect();
-    p.connect(&server_ws).await.expect("connect");
-    p.sync_until_acked(&ids, Duration::from_secs(300))
-        .await
-        .expect("acknowledged");
-    p.disconnect().await;
+    upload_reports(&server_ws, &format!("phone-{first}"), &keys).await;
 }
 
 #[tokio::main]
