@@ -68,6 +68,17 @@ pub fn load_templates(dir: &Path) -> Result<BTreeMap<String, Template>, String> 
 }
 
 impl Catalog {
+    /// The same templates and rounds with the directory's (fresher) org
+    /// units and users.
+    pub fn with_directory(&self, directory: &crate::auth::Directory) -> Catalog {
+        Catalog {
+            tree: directory.tree.clone(),
+            templates: self.templates.clone(),
+            users: directory.users.clone(),
+            rounds: self.rounds.clone(),
+        }
+    }
+
     /// Reads org units, users and rounds from the database.
     pub async fn load(
         pool: &Pool,

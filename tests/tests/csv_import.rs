@@ -98,3 +98,77 @@ fn csv_import_takes_the_good_rows_and_reports_the_bad_one_by_line() {
     assert!(!ok);
     assert!(out.contains("0 imported, 40 refused"), "{out}");
 }
+
+/// Administration happens while the server runs: a commune and its officer
+/// added from the CLI are seen by REST (the district's list and figures) as
+/// by sync, without a restart, and the new officer can log in.
+#[tokio::test]
+async fn a_commune_added_while_the_server_runs_is_listed_without_a_restart() {
+    use std::time::Duration;
+    let server = baocao_tests::TestServer::start_with_accounts().await;
+    let reviewer = server.login("huyen-bato", "baocao-demo").await;
+    let list = "/api/reports?template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
+    let units = |body: &serde_json::Value| body.as_array().map_or(0, Vec::len);
+    let (_, before) = server.get_json_as(&reviewer, list).await;
+    let (ok, out, err) = server.admin(
+        &[
+            "org",
+            "add",
+            "--id",
+            "xa-moi",
+            "--name",
+            "Xã Mới",
+            "--kind",
+            "commune",
+            "--parent",
+            "huyen-ba-to",
+        ],
+        None,
+    );
+    assert!(ok, "org add: {out} {err}");
+    let (ok, out, err) = server.admin(
+        &[
+            "user",
+            "add",
+            "--id",
+            "cb-xa-moi",
+            "--name",
+            "Nguyễn Văn A",
+            "--role",
+            "officer",
+            "--unit",
+            "xa-moi",
+            "--password-stdin",
+        ],
+        Some("mat-khau-moi-123\n"),
+    );
+    assert!(ok, "user add: {out} {err}");
+    server.login("cb-xa-moi", "mat-khau-moi-123").await;
+
+    // The server rereads units and users every 10 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let (status, body) = server.get_json_as(&reviewer, list).await;
+        if status == 200 && units(&body) == units(&before) + 1 {
+            assert!(
+                body.as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["unit"] == "xa-moi")
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new commune never reached the list: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (_, figures) = server
+        .get_json_as(
+            &reviewer,
+            "/api/figures?template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to",
+        )
+        .await;
+    assert_eq!(figures["reporting_units"], units(&before) + 1, "{figures}");
+}

@@ -106,11 +106,12 @@ impl SharedDirectory {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
-    /// Replaces the snapshot.
+    /// Replaces the snapshot, if it changed: an unchanged directory keeps
+    /// its `Arc`, so what is derived from it can be kept too.
     pub fn set(&self, d: Directory) {
-        match self.0.write() {
-            Ok(mut g) => *g = Arc::new(d),
-            Err(p) => *p.into_inner() = Arc::new(d),
+        let mut g = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if g.tree.units() != d.tree.units() || g.users != d.users {
+            *g = Arc::new(d);
         }
     }
 

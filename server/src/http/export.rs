@@ -35,7 +35,7 @@ async fn export_round(
         &q.unit,
         shared::access::Action::Read,
     )?;
-    let data = export::load(&s.pool, s.catalog.clone(), &q.template, &q.period, &q.unit).await?;
+    let data = export::load(&s.pool, s.catalog(), &q.template, &q.period, &q.unit).await?;
     let name = data.file_name(format);
     let today = export::today_vn();
     // Writing a workbook or a document is CPU work: keep it off the runtime.

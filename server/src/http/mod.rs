@@ -22,8 +22,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// Org units, templates, users, rounds.
-    pub catalog: Arc<Catalog>,
+    /// Templates and rounds as loaded at start (org units and users come
+    /// from `directory`: see [`AppState::catalog`]).
+    base: Arc<Catalog>,
+    /// The catalog last derived from the directory, and that directory.
+    derived: Arc<std::sync::Mutex<(Arc<crate::auth::Directory>, Arc<Catalog>)>>,
     /// The database.
     pub pool: Pool,
     /// The sync hub.
@@ -45,14 +48,31 @@ impl AppState {
         config: ServeArgs,
         directory: crate::auth::SharedDirectory,
     ) -> AppState {
+        let dir = directory.get();
+        let current = Arc::new(catalog.with_directory(&dir));
         AppState {
-            catalog: Arc::new(catalog),
+            base: Arc::new(catalog),
+            derived: Arc::new(std::sync::Mutex::new((dir, current))),
             pool,
             hub,
             config: Arc::new(config),
             directory,
             limiter: Arc::default(),
         }
+    }
+}
+
+impl AppState {
+    /// Org units, templates, users and rounds, with the org units and users
+    /// the directory last read from the database — so a unit or user added
+    /// from the CLI while the server runs is seen by REST as by sync.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        let dir = self.directory.get();
+        let mut derived = self.derived.lock().unwrap_or_else(|p| p.into_inner());
+        if !Arc::ptr_eq(&derived.0, &dir) {
+            *derived = (dir.clone(), Arc::new(self.base.with_directory(&dir)));
+        }
+        derived.1.clone()
     }
 }
 

@@ -35,26 +35,25 @@ async fn completeness(
     principal: Principal,
     Query(q): Query<RoundQuery>,
 ) -> Result<Json<Completeness>> {
-    let (t, unit) = check_round(&s.catalog, &q.template, &q.period, &q.unit)?;
-    let tree = &s.directory.get().tree;
-    principal.require(tree, &unit.id, Action::Read)?;
+    let catalog = s.catalog();
+    let (t, unit) = check_round(&catalog, &q.template, &q.period, &q.unit)?;
+    principal.require(&catalog.tree, &unit.id, Action::Read)?;
     let period: Period = q
         .period
         .parse()
         .map_err(|e: shared::period::PeriodError| AppError::BadRequest(e.to_string()))?;
     // A round set up for this unit (or one above it) names its deadline;
     // otherwise the template's rule applies.
-    let deadline = s
-        .catalog
+    let deadline = catalog
         .rounds
         .iter()
         .filter(|r| r.template == q.template && r.period == q.period)
-        .filter(|r| s.catalog.tree.is_within(&unit.id, &r.unit))
+        .filter(|r| catalog.tree.is_within(&unit.id, &r.unit))
         .find_map(|r| r.deadline)
         .unwrap_or_else(|| period.deadline(t.deadline_days));
     let due_ms = (deadline.days_since_epoch() + 1) * DAY_MS - VN_OFFSET_MS;
     let now = crate::db::now_ms();
-    let (reporting, _) = participants(&s.catalog, t, unit);
+    let (reporting, _) = participants(&catalog, t, unit);
     let proj = projection(&s.pool, &q.template, &q.period).await?;
     let mut units = Vec::new();
     for u in reporting {
@@ -158,9 +157,10 @@ async fn round_conflicts(
     principal: Principal,
     Query(q): Query<RoundQuery>,
 ) -> Result<Json<Vec<ReportConflicts>>> {
-    let (t, unit) = check_round(&s.catalog, &q.template, &q.period, &q.unit)?;
-    principal.require(&s.directory.get().tree, &unit.id, Action::Read)?;
-    let (reporting, consolidating) = participants(&s.catalog, t, unit);
+    let catalog = s.catalog();
+    let (t, unit) = check_round(&catalog, &q.template, &q.period, &q.unit)?;
+    principal.require(&catalog.tree, &unit.id, Action::Read)?;
+    let (reporting, consolidating) = participants(&catalog, t, unit);
     let mut out = Vec::new();
     for u in reporting.iter().chain(consolidating.iter()) {
         let id = ReportKey::new(&q.template, &u.id, &q.period).document_id();
