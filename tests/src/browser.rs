@@ -161,16 +161,27 @@ impl World {
         }
     }
 
-    /// Waits for an element and clicks it like a finger would.
+    /// Waits for an element and clicks it like a finger would. The app may
+    /// re-render the element between finding and clicking it (the node is
+    /// then gone): that is retried, a few times.
     pub async fn click(&self, selector: &str) {
-        self.wait_for(selector).await;
-        self.page
-            .find_element(selector)
-            .await
-            .unwrap_or_else(|e| panic!("find {selector}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+        let mut attempts = 0;
+        loop {
+            self.wait_for(selector).await;
+            let clicked = match self.page.find_element(selector).await {
+                Ok(element) => element.click().await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(e) if attempts < 5 => {
+                    attempts += 1;
+                    eprintln!("click {selector}: {e}; trying again");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {selector}: {e}"),
+            }
+        }
     }
 
     /// Waits until the service worker controls the page (the app would now

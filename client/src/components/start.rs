@@ -30,11 +30,29 @@ pub fn StartScreen() -> impl IntoView {
             );
         }
     });
-    move || match session.accounts.get() {
-        Some(true) if !logged_in() => view! { <LoginForm /> }.into_any(),
-        Some(true) => ().into_any(),
-        _ => view! { <UserChooser /> }.into_any(),
+    // Re-render only when the screen changes, not on every signal change
+    // (e.g. "accounts unknown" → "no accounts" keeps the same chooser).
+    let screen = Memo::new(move |_| match session.accounts.get() {
+        Some(true) if !logged_in() => Screen::Login,
+        Some(true) => Screen::Leaving,
+        _ => Screen::Chooser,
+    });
+    move || match screen.get() {
+        Screen::Login => view! { <LoginForm /> }.into_any(),
+        Screen::Leaving => ().into_any(),
+        Screen::Chooser => view! { <UserChooser /> }.into_any(),
     }
+}
+
+/// What the start screen shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// The login form (a server with accounts, nobody logged in).
+    Login,
+    /// Nothing: logged in, on the way to the report list.
+    Leaving,
+    /// The user picker (a server without accounts).
+    Chooser,
 }
 
 /// The user chooser of a server without accounts.
