@@ -213,20 +213,17 @@ pub fn check_change(was: Status, is: Status, rights: Rights) -> Result<(), Refus
     Ok(())
 }
 
-/// Judges a change that submits a report (status `was` → `is`): the
-/// submitted content must pass the template's validation, as the phone
-/// checks before it offers the step — so a phone with other rules (an old
-/// version, another client) cannot submit what this one would not.
-pub fn check_submission(
-    was: Status,
-    is: Status,
-    template: &Template,
-    view: &ReportView,
-    role: Role,
-) -> Result<(), Refusal> {
-    if is != Status::Submitted || was == Status::Submitted {
-        return Ok(());
-    }
+/// True when a change (status `was` → `is`) submits the report: only then
+/// is its content validated (see [`check_submission`]).
+pub fn submits(was: Status, is: Status) -> bool {
+    is == Status::Submitted && was != Status::Submitted
+}
+
+/// Judges the content of a submission ([`submits`]): it must pass the
+/// template's validation, as the phone checks before it offers the step —
+/// so a phone with other rules (an old version, another client) cannot
+/// submit what this one would not.
+pub fn check_submission(template: &Template, view: &ReportView, role: Role) -> Result<(), Refusal> {
     if can_submit(&validate(template, view, role)) {
         Ok(())
     } else {

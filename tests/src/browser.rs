@@ -48,6 +48,17 @@ impl Screen {
     };
 }
 
+/// Panics with the way out when the web client has not been built: every
+/// browser test serves `client/dist`.
+pub fn require_built_client() {
+    let index = crate::repo_root().join("client/dist/index.html");
+    assert!(
+        index.exists(),
+        "{} is missing: build the web client first (scripts/build-client.sh)",
+        index.display()
+    );
+}
+
 /// One browser and its page.
 pub struct World {
     browser: Browser,

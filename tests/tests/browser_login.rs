@@ -24,12 +24,7 @@ const PASSWORD: &str = "baocao-demo";
 
 #[tokio::test]
 async fn offline_edits_wait_for_a_new_login_and_then_reach_the_server() {
-    let dist = baocao_tests::repo_root().join("client/dist/index.html");
-    assert!(
-        dist.exists(),
-        "{} is missing: build the web client first (scripts/build-client.sh)",
-        dist.display()
-    );
+    baocao_tests::browser::require_built_client();
     let mut server = TestServer::start_with_accounts().await;
     let csp = reqwest::get(server.url())
         .await

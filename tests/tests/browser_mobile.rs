@@ -39,12 +39,7 @@ fn input_for(id: &str, ty: &FieldType) -> Option<(String, bool)> {
 
 #[tokio::test]
 async fn a_whole_report_filled_offline_on_a_phone_survives_a_browser_restart() {
-    assert!(
-        baocao_tests::repo_root()
-            .join("client/dist/index.html")
-            .exists(),
-        "build the web client first (scripts/build-client.sh)"
-    );
+    baocao_tests::browser::require_built_client();
     let template = baocao_tests::child_protection_template();
     let mut server = TestServer::start().await;
     let key = ReportKey::new(&template.id, UNIT, "2024-H1");

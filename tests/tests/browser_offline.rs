@@ -19,12 +19,7 @@ const UNIT: &str = "ba-dinh";
 
 #[tokio::test]
 async fn edits_survive_a_server_outage_and_reach_it_without_a_click() {
-    let dist = baocao_tests::repo_root().join("client/dist/index.html");
-    assert!(
-        dist.exists(),
-        "{} is missing: build the web client first (scripts/build-client.sh)",
-        dist.display()
-    );
+    baocao_tests::browser::require_built_client();
     let mut server = TestServer::start().await;
     let key = ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1");
     let doc = key.document_id();

@@ -22,11 +22,7 @@ const RECONNECT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn an_edit_refused_after_approval_is_kept_shown_and_sent_after_reopening() {
-    let dist = baocao_tests::repo_root().join("client/dist/index.html");
-    assert!(
-        dist.exists(),
-        "build the web client first (scripts/build-client.sh)"
-    );
+    baocao_tests::browser::require_built_client();
     let server = TestServer::start_with_accounts().await;
     let reviewer_token = server.login(REVIEWER, PASSWORD).await;
     let key = ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1");

@@ -72,12 +72,7 @@ async fn server_status(server: &TestServer, want: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn return_resubmit_approve_in_the_web_app() {
-    let dist = baocao_tests::repo_root().join("client/dist/index.html");
-    assert!(
-        dist.exists(),
-        "{} is missing: build the web client first (scripts/build-client.sh)",
-        dist.display()
-    );
+    baocao_tests::browser::require_built_client();
     let server = TestServer::start().await;
     let profile = tempfile::tempdir().expect("profile dir");
     let world = World::launch(profile.path(), Screen::PHONE).await;

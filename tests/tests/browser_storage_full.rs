@@ -44,12 +44,7 @@ const MESSAGE_SHOWN: &str = "document.querySelector('[data-testid=storage-error]
 
 #[tokio::test]
 async fn a_full_phone_says_so_and_loses_nothing_already_stored() {
-    assert!(
-        baocao_tests::repo_root()
-            .join("client/dist/index.html")
-            .exists(),
-        "build the web client first (scripts/build-client.sh)"
-    );
+    baocao_tests::browser::require_built_client();
     let mut server = TestServer::start().await;
     let profile = tempfile::tempdir().expect("profile dir");
     let world = World::launch(profile.path(), Screen::PHONE).await;

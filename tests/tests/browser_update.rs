@@ -61,10 +61,7 @@ async fn cache_names(world: &World) -> Vec<String> {
 #[tokio::test]
 async fn a_new_version_waits_for_the_next_start() {
     let built = baocao_tests::repo_root().join("client/dist");
-    assert!(
-        built.join("index.html").exists(),
-        "build the web client first"
-    );
+    baocao_tests::browser::require_built_client();
     let dist = tempfile::tempdir().expect("dist copy");
     copy_dir(&built, dist.path());
     let mut server = TestServer::start().await;

@@ -12,7 +12,7 @@ use shared::access::{Access, Action, access, allowed};
 use shared::dataset::User;
 use shared::report::{ReportMeta, ReportView};
 use shared::sync::{AccessPolicy, ConnId};
-use shared::workflow::{Rights, Status, check_change, check_history, check_submission};
+use shared::workflow::{Rights, Status, check_change, check_history, check_submission, submits};
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -154,13 +154,16 @@ impl AccessPolicy for ServerPolicy {
                 let history = |d: &Automerge| ReportView::history_of(d).unwrap_or_default();
                 check_history(&history(before), &history(after), &user.id)
                     .map_err(|r| r.code().to_string())?;
+                // A submission is validated as on the phone (reading the
+                // whole report only then: this runs for every sync change).
                 // A report of a template this server does not know is only
-                // stored; one it knows is validated as on the phone.
-                if let Some(template) = self.templates.get(&meta.key.template)
+                // stored.
+                if submits(was, is)
+                    && let Some(template) = self.templates.get(&meta.key.template)
                     && let Ok(view) = ReportView::read(after)
                 {
                     let kind = dir.tree.get(unit).map(|u| u.kind.as_str()).unwrap_or("");
-                    check_submission(was, is, template, &view, template.role_for(kind))
+                    check_submission(template, &view, template.role_for(kind))
                         .map_err(|r| r.code().to_string())?;
                 }
             }
