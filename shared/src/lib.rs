@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod aggregate;
+mod crdt;
 pub mod dataset;
 pub mod date;
 pub mod org;

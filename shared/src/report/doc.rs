@@ -47,7 +47,11 @@ impl<'a> ReportDoc<'a> {
         r.apply_deterministic(identity_change(key))?;
         let check = |k: &str, want: &str| -> Result<(), ReportError> {
             match r.doc.get(ROOT, k)? {
-                Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(want) => Ok(()),
+                Some((automerge::Value::Scalar(s), _))
+                    if crate::crdt::scalar_str(&s) == Some(want) =>
+                {
+                    Ok(())
+                }
                 other => Err(ReportError::Malformed(format!(
                     "{k} is {other:?}, not {want:?}"
                 ))),
@@ -258,7 +262,9 @@ impl<'a> ReportDoc<'a> {
     pub fn take_step(&mut self, step: Step, by: &str, comment: &str) -> Result<(), ReportError> {
         let from = Status::of(
             match self.doc.get(ROOT, keys::STATUS)? {
-                Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                Some((automerge::Value::Scalar(s), _)) => {
+                    crate::crdt::scalar_str(&s).map(str::to_string)
+                }
                 _ => None,
             }
             .as_deref(),
@@ -425,6 +431,5 @@ fn container_change(id: &DocumentId, key: &str, ty: ObjType) -> Change {
 
 fn finish(mut d: AutoCommit) -> Change {
     d.commit_with(CommitOptions::default().with_time(0));
-    d.get_last_local_change()
-        .expect("a change was just committed")
+    crate::crdt::last_local_change(&mut d).expect("a change was just committed")
 }

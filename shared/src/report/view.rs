@@ -88,7 +88,9 @@ impl ReportMeta {
     pub fn read(doc: &Automerge) -> Result<ReportMeta, ReportError> {
         let str_at = |k: &str| -> Result<Option<String>, ReportError> {
             Ok(match doc.get(ROOT, k)? {
-                Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                Some((automerge::Value::Scalar(s), _)) => {
+                    crate::crdt::scalar_str(&s).map(str::to_string)
+                }
                 _ => None,
             })
         };
@@ -243,8 +245,7 @@ fn read_scalars(
                     automerge::ObjId::Id(_, actor, _) => {
                         let time = doc
                             .hash_for_opid(id)
-                            .and_then(|h| doc.get_change_meta_by_hash(&h))
-                            .map(|m| m.timestamp)
+                            .and_then(|h| crate::crdt::change_time(doc, &h))
                             .unwrap_or(0);
                         (actor.to_hex_string(), time)
                     }

@@ -1,0 +1,38 @@
+//! The few Automerge calls whose shape differs between the two releases
+//! baocao links.
+//!
+//! The server and native clients use automerge 0.12 (its columnar op store
+//! keeps large document sets small in memory); the phone's wasm build uses
+//! automerge 0.6.1, which is half the download (measured: 215 KB against
+//! 396 KB gzip for the same calls) and speaks the same document format and
+//! sync protocol (0.12 keeps answering 0.6's message version). Everything
+//! else in this crate compiles unchanged against both, so the same domain and
+//! sync code still runs on both sides.
+
+#[cfg(target_arch = "wasm32")]
+use automerge::ReadDoc;
+use automerge::{AutoCommit, Change, ChangeHash, ScalarValue};
+
+/// The text of a string scalar.
+pub(crate) fn scalar_str(s: &ScalarValue) -> Option<&str> {
+    match s {
+        ScalarValue::Str(t) => Some(t.as_str()),
+        _ => None,
+    }
+}
+
+/// The last change this document's own actor committed.
+pub(crate) fn last_local_change(d: &mut AutoCommit) -> Option<Change> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return d.get_last_local_change();
+    #[cfg(target_arch = "wasm32")]
+    return d.get_last_local_change().cloned();
+}
+
+/// The time (ms since the epoch, from the author's clock) of a change.
+pub(crate) fn change_time(doc: &automerge::Automerge, hash: &ChangeHash) -> Option<i64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return doc.get_change_meta_by_hash(hash).map(|m| m.timestamp);
+    #[cfg(target_arch = "wasm32")]
+    return doc.get_change_by_hash(hash).map(|c| c.timestamp());
+}
