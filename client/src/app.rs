@@ -8,11 +8,10 @@ use crate::components::start::StartScreen;
 use crate::components::top_bar::TopBar;
 use crate::i18n::{Lang, T, t};
 use crate::local_store;
+use crate::route::{Route, Router};
 use crate::session::{Session, peer_identity};
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 /// Whether the browser promised to keep this site's storage (see
 /// [`local_store::request_persistence`]); `None` until it answers.
@@ -45,17 +44,18 @@ pub fn App() -> impl IntoView {
     provide_context(sync);
     provide_context(Session::start(sync));
 
+    let router = Router::install();
+    let route = Memo::new(move |_| router.get());
     view! {
-        <Router>
-            <TopBar />
-            <main class="page">
-                <Routes fallback=|| view! { <p class="notice">{t(T::UnknownPage)}</p> }>
-                    <Route path=path!("/") view=StartScreen />
-                    <Route path=path!("/reports") view=ReportList />
-                    <Route path=path!("/report/:template/:period/:unit") view=ReportPage />
-                    <Route path=path!("/district/:template/:period/:unit") view=DistrictPage />
-                </Routes>
-            </main>
-        </Router>
+        <TopBar />
+        <main class="page">
+            {move || match route.get() {
+                Route::Start => view! { <StartScreen /> }.into_any(),
+                Route::Reports => view! { <ReportList /> }.into_any(),
+                Route::Report(at) => view! { <ReportPage at /> }.into_any(),
+                Route::District(at) => view! { <DistrictPage at /> }.into_any(),
+                Route::Unknown => view! { <p class="notice">{t(T::UnknownPage)}</p> }.into_any(),
+            }}
+        </main>
     }
 }

@@ -18,6 +18,7 @@ pub mod format;
 pub mod i18n;
 pub mod ids;
 pub mod local_store;
+pub mod route;
 pub mod service_worker;
 pub mod session;
 pub mod socket;

@@ -9,10 +9,10 @@ use crate::components::start::DirectoryMissing;
 use crate::directory::Directory;
 use crate::format::{date_time, number, period_label, status, value};
 use crate::i18n::{Lang, T, completeness, t, unit_noun, use_lang};
+use crate::route::ReportRef;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::Template;
 use shared::aggregate::{FigureValue, Group, ListItem};
 use shared::template::{Aggregate, Column, FieldType, Role};
@@ -21,31 +21,30 @@ use std::sync::Arc;
 
 /// `/district/:template/:period/:unit`.
 #[component]
-pub fn DistrictPage() -> impl IntoView {
-    let params = use_params_map();
+pub fn DistrictPage(
+    /// The report the URL names.
+    at: ReportRef,
+) -> impl IntoView {
     let session = expect_context::<Session>();
     move || {
         let Some(dir) = session.directory.get() else {
             return view! { <DirectoryMissing /> }.into_any();
         };
-        let (template, period, unit) =
-            params.with(|p| (p.get("template"), p.get("period"), p.get("unit")));
-        match (template, period, unit) {
-            (Some(template), Some(period), Some(unit)) if dir.org.get(&unit).is_some() => {
-                match dir.template(&template).cloned() {
-                    Some(template) => view! {
-                        <DistrictSummary
-                            dir=dir.clone()
-                            template=Arc::new(template)
-                            period
-                            unit
-                        />
-                    }
-                    .into_any(),
-                    None => view! { <p class="notice">{t(T::UnknownReport)}</p> }.into_any(),
-                }
+        let template = dir
+            .org
+            .get(&at.unit)
+            .and_then(|_| dir.template(&at.template).cloned());
+        match template {
+            Some(template) => view! {
+                <DistrictSummary
+                    dir=dir.clone()
+                    template=Arc::new(template)
+                    period=at.period.clone()
+                    unit=at.unit.clone()
+                />
             }
-            _ => view! { <p class="notice">{t(T::UnknownReport)}</p> }.into_any(),
+            .into_any(),
+            None => view! { <p class="notice">{t(T::UnknownReport)}</p> }.into_any(),
         }
     }
 }

@@ -4,19 +4,18 @@
 
 use crate::api::ApiError;
 use crate::i18n::{Lang, T, logout_warning, t, use_lang};
+use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 
 /// The login form. On success the app goes to the report list.
 #[component]
 pub fn LoginForm() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
-    let navigate = use_navigate();
+    let router = use_router();
     // After an expired session the same person usually logs in again.
     let user = RwSignal::new(
         session
@@ -34,7 +33,6 @@ pub fn LoginForm() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
         spawn_local(async move {
             let result = session
                 .log_in(&user.get_untracked(), &password.get_untracked())
@@ -43,7 +41,7 @@ pub fn LoginForm() -> impl IntoView {
             match result {
                 Ok(()) => {
                     password.set(String::new());
-                    navigate("/reports", NavigateOptions::default());
+                    router.go("/reports", false);
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -116,11 +114,11 @@ fn login_error(e: &ApiError, lang: Lang) -> String {
 pub fn LoginRequired() -> impl IntoView {
     let sync = expect_context::<SyncLoop>();
     let session = expect_context::<Session>();
-    let navigate = use_navigate();
+    let router = use_router();
     let needed = Memo::new(move |_| {
         sync.snapshot().with(|s| s.login_required) && session.login.with(Option::is_some)
     });
-    let again = move |_| navigate("/", NavigateOptions::default());
+    let again = move |_| router.go("/", false);
     view! {
         <Show when=move || needed.get()>
             <div class="alert" role="alert" data-testid="login-required">
@@ -132,7 +130,7 @@ pub fn LoginRequired() -> impl IntoView {
                     type="button"
                     class="link-button"
                     data-testid="login-again"
-                    on:click=again.clone()
+                    on:click=again
                 >
                     {t(T::LoginAgain)}
                 </button>

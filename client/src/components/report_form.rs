@@ -10,9 +10,9 @@ use crate::directory::Directory;
 use crate::editor::Editor;
 use crate::format::{date_time, period_label, status, value};
 use crate::i18n::{Lang, T, errors_count, t, use_lang};
+use crate::route::ReportRef;
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::access::{Action, allowed};
 use shared::report::Conflict;
 use shared::report::migrate::{self, Retired};
@@ -24,22 +24,20 @@ use std::sync::Arc;
 
 /// `/report/:template/:period/:unit`.
 #[component]
-pub fn ReportPage() -> impl IntoView {
-    let params = use_params_map();
+pub fn ReportPage(
+    /// The report the URL names.
+    at: ReportRef,
+) -> impl IntoView {
     let session = expect_context::<crate::session::Session>();
     move || {
         let Some(dir) = session.directory.get() else {
             return view! { <DirectoryMissing /> }.into_any();
         };
-        let (template, period, unit) =
-            params.with(|p| (p.get("template"), p.get("period"), p.get("unit")));
-        let found = match (template, period, unit) {
-            (Some(t), Some(p), Some(u)) if dir.org.get(&u).is_some() => dir
-                .template(&t)
-                .cloned()
-                .map(|template| (ReportKey::new(&t, &u, &p), template)),
-            _ => None,
-        };
+        let found = dir
+            .org
+            .get(&at.unit)
+            .and_then(|_| dir.template(&at.template).cloned())
+            .map(|template| (ReportKey::new(&at.template, &at.unit, &at.period), template));
         match found {
             Some((key, template)) => {
                 view! { <ReportForm dir=dir.clone() key template=Arc::new(template) /> }.into_any()

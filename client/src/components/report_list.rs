@@ -10,11 +10,10 @@ use crate::components::sync_status::DocSyncBadge;
 use crate::directory::{Assignment, Directory};
 use crate::format::{period_label, status};
 use crate::i18n::{T, t, use_lang};
+use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 use shared::ReportKey;
 use shared::template::Role;
 use shared::validate::progress;
@@ -25,16 +24,10 @@ use std::sync::Arc;
 pub fn ReportList() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
-    let navigate = use_navigate();
+    let router = use_router();
     Effect::new(move |_| {
         if session.user_id.with(Option::is_none) {
-            navigate(
-                "/",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            router.go("/", true);
         }
     });
     let sign_out = move |_| session.sign_out();

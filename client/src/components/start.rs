@@ -4,11 +4,10 @@
 
 use crate::components::login::LoginForm;
 use crate::i18n::{Lang, T, t, use_lang};
+use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 use shared::dataset::UserRole;
 
 /// The start screen.
@@ -16,18 +15,12 @@ use shared::dataset::UserRole;
 pub fn StartScreen() -> impl IntoView {
     let session = expect_context::<Session>();
     let sync = expect_context::<SyncLoop>();
-    let navigate = use_navigate();
+    let router = use_router();
     let login_required = Memo::new(move |_| sync.snapshot().with(|s| s.login_required));
     let logged_in = move || session.login.with(Option::is_some) && !login_required.get();
     Effect::new(move |_| {
         if logged_in() {
-            navigate(
-                "/reports",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            router.go("/reports", true);
         }
     });
     // Re-render only when the screen changes, not on every signal change
@@ -60,7 +53,7 @@ enum Screen {
 fn UserChooser() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
-    let navigate = use_navigate();
+    let router = use_router();
     let users = move || {
         let Some(dir) = session.directory.get() else {
             return view! { <DirectoryMissing /> }.into_any();
@@ -71,10 +64,9 @@ fn UserChooser() -> impl IntoView {
             .iter()
             .map(|u| {
                 let id = u.id.clone();
-                let navigate = navigate.clone();
                 let choose = move |_| {
                     session.choose(&id);
-                    navigate("/reports", NavigateOptions::default());
+                    router.go("/reports", false);
                 };
                 let unit = dir.unit_name(&u.unit);
                 let role = u.role;
