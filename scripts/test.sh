@@ -31,7 +31,7 @@ step "building the server"
 cargo build -p baocao-server
 
 step "lints (host crates, then the client for wasm32)"
-cargo clippy -p baocao-shared -p baocao-server -p baocao-tests --all-targets -- -D warnings
+cargo clippy -p baocao-shared -p baocao-server -p baocao-tests -p baocao-client --all-targets -- -D warnings
 cargo clippy -p baocao-client --target wasm32-unknown-unknown -- -D warnings
 
 step "the shared core compiles for wasm32 and imports nothing from the host"

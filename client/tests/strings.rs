@@ -106,14 +106,14 @@ fn scan_rust(tokens: &[TokenTree], out: &mut Vec<Finding>) {
             }
             TokenTree::Group(g) => scan_rust(&g.stream().into_iter().collect::<Vec<_>>(), out),
             TokenTree::Literal(lit) => {
-                if let Some(text) = string_value(&lit.to_string()) {
-                    if text.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
-                        out.push(Finding {
-                            line: lit.span().start().line,
-                            literal: text,
-                            why: "Vietnamese words outside the translation table",
-                        });
-                    }
+                if let Some(text) = string_value(&lit.to_string())
+                    && text.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+                {
+                    out.push(Finding {
+                        line: lit.span().start().line,
+                        literal: text,
+                        why: "Vietnamese words outside the translation table",
+                    });
                 }
             }
             _ => {}
@@ -232,12 +232,11 @@ fn attribute_start(tokens: &[TokenTree], i: usize) -> Option<(String, usize)> {
         return None;
     };
     // An identifier right after `::` or `.` is a path or a method, not a name.
-    if i > 0 {
-        if let TokenTree::Punct(p) = &tokens[i - 1] {
-            if matches!(p.as_char(), ':' | '.' | '-') {
-                return None;
-            }
-        }
+    if i > 0
+        && let TokenTree::Punct(p) = &tokens[i - 1]
+        && matches!(p.as_char(), ':' | '.' | '-')
+    {
+        return None;
     }
     let mut name = first.to_string();
     let mut j = i + 1;
