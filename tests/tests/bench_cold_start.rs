@@ -21,6 +21,10 @@ use std::time::Duration;
 /// first number box is in the page and enabled.
 const WATCH: &str = r#"
   new MutationObserver((_, obs) => {
+    if (window.__startAt === undefined && document.body && !document.getElementById('loading')
+        && document.readyState !== 'loading') {
+      window.__startAt = performance.now();
+    }
     const box = document.querySelector('[data-testid=field-officers]');
     if (box && !box.disabled && window.__editableAt === undefined) {
       window.__editableAt = performance.now();
@@ -64,6 +68,14 @@ async fn editable_after(world: &World, url: &str) -> f64 {
             "window.__editableAt !== undefined",
         )
         .await;
+    let phases: String = world
+        .eval(
+            "JSON.stringify({ started: Math.round(window.__startAt), boot: Math.round(window.__bootAt), inst: Math.round(window.__instAt), startDone: Math.round(window.__startDone), \
+               resources: performance.getEntriesByType('resource').map(r => \
+                 [r.name.split('/').pop().slice(0, 24), Math.round(r.startTime), Math.round(r.responseEnd)]) })",
+        )
+        .await;
+    println!("  phases: {phases}");
     world.eval("window.__editableAt").await
 }
 
