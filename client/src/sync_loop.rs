@@ -238,15 +238,28 @@ impl SyncLoop {
             snapshot: RwSignal::new(SyncSnapshot::default()),
         };
         this.listen_to_browser();
-        this.run(|d, me| {
-            for id in local_store::stored_documents() {
-                if let Some(acked) = local_store::get_json::<Acked>(&acked_key(&id)) {
-                    d.acks.insert(id, acked);
+        // Every document on the phone is loaded (to sync it), but after the
+        // first screen is drawn: the screen's own report is opened first, so
+        // a phone holding many reports starts as fast as one holding one.
+        let stored = local_store::stored_documents();
+        this.run(|d, _| {
+            for id in &stored {
+                if let Some(acked) = local_store::get_json::<Acked>(&acked_key(id)) {
+                    d.acks.insert(*id, acked);
                 }
-                d.feed(me, SyncEvent::open(id));
             }
-            d.drive(me);
         });
+        Timeout::new(0, move || {
+            this.run(|d, me| {
+                for id in stored {
+                    if d.sync.doc_mut(&id).is_none() {
+                        d.feed(me, SyncEvent::open(id));
+                    }
+                }
+                d.drive(me);
+            });
+        })
+        .forget();
         this
     }
 
