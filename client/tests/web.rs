@@ -34,6 +34,12 @@ fn clear_app_storage() {
     }
 }
 
+/// The loop opens the phone's stored documents once the first screen is
+/// drawn (the next turn of the event loop).
+async fn first_screen_drawn() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
 fn task(id: u64, action: StorageAction) -> StorageTask {
     StorageTask {
         id: TaskId(id),
@@ -98,7 +104,7 @@ fn storage_tasks_round_trip_through_local_storage() {
 }
 
 #[wasm_bindgen_test]
-fn an_edit_is_stored_at_once_and_a_reload_reads_it() {
+async fn an_edit_is_stored_at_once_and_a_reload_reads_it() {
     clear_app_storage();
     let template = template();
     let key = ReportKey::new(&template.id, "xa-b", "2024-H1");
@@ -119,6 +125,7 @@ fn an_edit_is_stored_at_once_and_a_reload_reads_it() {
     assert!(refused.is_err(), "an unknown field is refused");
 
     let after = SyncLoop::start(PeerId::new("browser-test-2"), "storage-test".into());
+    first_screen_drawn().await;
     let view = after.view(&id).expect("the report is on the phone");
     assert_eq!(view.fields.get("officers"), Some(&Value::Int(5)));
     assert_eq!(view.records["documents"].len(), 1);
@@ -136,7 +143,7 @@ fn an_edit_is_stored_at_once_and_a_reload_reads_it() {
 }
 
 #[wasm_bindgen_test]
-fn acknowledged_heads_read_as_on_the_server_after_a_reload() {
+async fn acknowledged_heads_read_as_on_the_server_after_a_reload() {
     clear_app_storage();
     let template = template();
     let key = ReportKey::new(&template.id, "xa-c", "2024-H1");
@@ -163,6 +170,7 @@ fn acknowledged_heads_read_as_on_the_server_after_a_reload() {
     .unwrap();
 
     let reloaded = SyncLoop::start(PeerId::new("browser-test-4"), "storage-test".into());
+    first_screen_drawn().await;
     let snapshot = reloaded.snapshot();
     assert_eq!(
         snapshot.with_untracked(|s| s.state_of(&id)),
