@@ -144,8 +144,14 @@ impl Router {
         if !same_origin || !anchor.target().is_empty() || anchor.has_attribute("download") {
             return;
         }
+        // Only the app's own screens: a link to anything else the server
+        // serves (a file, an export) is left to the browser.
+        let path = anchor.pathname();
+        if Route::parse(&path) == Route::Unknown {
+            return;
+        }
         ev.prevent_default();
-        self.go(&format!("{}{}", anchor.pathname(), anchor.search()), false);
+        self.go(&format!("{path}{}", anchor.search()), false);
     }
 }
 
