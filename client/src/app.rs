@@ -45,11 +45,10 @@ pub fn App() -> impl IntoView {
     provide_context(Session::start(sync));
 
     let router = Router::install();
-    let route = Memo::new(move |_| router.get());
     view! {
         <TopBar />
         <main class="page">
-            {move || match route.get() {
+            {move || match router.get() {
                 Route::Start => view! { <StartScreen /> }.into_any(),
                 Route::Reports => view! { <ReportList /> }.into_any(),
                 Route::Report(at) => view! { <ReportPage at /> }.into_any(),

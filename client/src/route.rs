@@ -6,7 +6,9 @@
 //! the address bar follows with the History API, so a reload or a shared link
 //! opens the same screen (the service worker serves the app for every path).
 
+use crate::directory::Directory;
 use leptos::prelude::*;
+use shared::Template;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -34,6 +36,15 @@ pub struct ReportRef {
     pub period: String,
     /// Org unit id.
     pub unit: String,
+}
+
+impl ReportRef {
+    /// The template of the report, if the directory knows both its unit and
+    /// its template.
+    pub fn template_in(&self, dir: &Directory) -> Option<Template> {
+        dir.org.get(&self.unit)?;
+        dir.template(&self.template).cloned()
+    }
 }
 
 impl Route {
@@ -82,7 +93,7 @@ impl Router {
         let Some(window) = web_sys::window() else {
             return router;
         };
-        let on_pop = Closure::<dyn Fn()>::new(move || router.0.set(Route::parse(&current_path())));
+        let on_pop = Closure::<dyn Fn()>::new(move || router.show(&current_path()));
         let _ =
             window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         on_pop.forget();
@@ -113,6 +124,12 @@ impl Router {
         if !replace && let Some(w) = web_sys::window() {
             w.scroll_to_with_x_and_y(0.0, 0.0);
         }
+        self.show(path);
+    }
+
+    /// Shows `path`'s screen; the same screen again is no change (nothing
+    /// re-renders).
+    fn show(&self, path: &str) {
         let route = Route::parse(path);
         if self.0.with_untracked(|r| *r != route) {
             self.0.set(route);

@@ -109,8 +109,7 @@ async fn cold_start_to_an_editable_form() {
     world.close().await;
 
     // From the service worker's cache: same profile, server stopped, 4× CPU,
-    // a new browser each time. The first start after install and the later
-    // ones differ: Chromium keeps compiled wasm code between starts.
+    // a new browser each time; several starts, as one alone is noisy.
     server.stop().await;
     let profiling = std::env::var_os("BAOCAO_PROFILE").is_some();
     let mut cache_ms = Vec::new();
@@ -190,7 +189,7 @@ mod profile {
             println!(
                 "  {:>7.1}  {}",
                 *us as f64 / 1000.0,
-                &name[..name.len().min(140)]
+                name.chars().take(140).collect::<String>()
             );
         }
     }

@@ -30,11 +30,7 @@ pub fn DistrictPage(
         let Some(dir) = session.directory.get() else {
             return view! { <DirectoryMissing /> }.into_any();
         };
-        let template = dir
-            .org
-            .get(&at.unit)
-            .and_then(|_| dir.template(&at.template).cloned());
-        match template {
+        match at.template_in(&dir) {
             Some(template) => view! {
                 <DistrictSummary
                     dir=dir.clone()

@@ -33,10 +33,8 @@ pub fn ReportPage(
         let Some(dir) = session.directory.get() else {
             return view! { <DirectoryMissing /> }.into_any();
         };
-        let found = dir
-            .org
-            .get(&at.unit)
-            .and_then(|_| dir.template(&at.template).cloned())
+        let found = at
+            .template_in(&dir)
             .map(|template| (ReportKey::new(&at.template, &at.unit, &at.period), template));
         match found {
             Some((key, template)) => {
