@@ -3,7 +3,7 @@
 //! current view and validation, and the one way to change it.
 
 use crate::sync_loop::SyncLoop;
-use leptos::prelude::*;
+use crate::reactive::*;
 use shared::report::ReportError;
 use shared::template::Role;
 use shared::validate::{Issue, IssueKind};

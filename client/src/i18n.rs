@@ -4,7 +4,7 @@
 //! one `match`, so a missing translation is a compile error rather than a blank
 //! label. Strings with numbers or times in them are small functions below.
 
-use leptos::prelude::*;
+use crate::reactive::*;
 use serde::{Deserialize, Serialize};
 
 /// Interface language.
@@ -53,7 +53,7 @@ pub fn use_lang() -> RwSignal<Lang> {
     expect_context::<RwSignal<Lang>>()
 }
 
-/// A reactive translation for use inside `view!`: re-renders when the language changes.
+/// A reactive translation for [`crate::dom`] text: follows the language switch.
 pub fn t(key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let lang = use_lang();
     move || key.get(lang.get())

@@ -1,8 +1,10 @@
-//! baocao's web app: a Leptos CSR app compiled to wasm32 that keeps every
-//! report on the phone as an Automerge document and syncs it with the server
-//! by itself whenever a connection exists.
+//! baocao's web app, compiled to wasm32: keeps every report on the phone as
+//! an Automerge document and syncs it with the server by itself whenever a
+//! connection exists.
 //!
-//! Layout: [`app`] (root, contexts, routes), [`sync_loop`] (the background sync
+//! Layout: [`reactive`] and [`dom`] (signals and page building: the small
+//! framework the screens are written in), [`app`] (root, contexts, routes),
+//! [`sync_loop`] (the background sync
 //! driver around the shared engine), [`local_store`] (localStorage),
 //! [`api`] (REST calls), [`auth`] (the kept login), [`session`] and
 //! [`directory`] (who does what),
@@ -13,11 +15,13 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod directory;
+pub mod dom;
 pub mod editor;
 pub mod format;
 pub mod i18n;
 pub mod ids;
 pub mod local_store;
+pub mod reactive;
 pub mod route;
 pub mod service_worker;
 pub mod session;
@@ -51,5 +55,5 @@ pub fn start() {
         }
         return;
     }
-    leptos::mount::mount_to_body(app::App);
+    dom::mount(app::app);
 }

@@ -13,8 +13,8 @@ use crate::directory::Directory;
 use crate::ids::random_hex;
 use crate::local_store;
 use crate::sync_loop::SyncLoop;
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use crate::reactive::*;
+
 use serde::{Deserialize, Serialize};
 use shared::PeerId;
 use shared::dataset::User;

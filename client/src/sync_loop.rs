@@ -30,7 +30,7 @@ use crate::socket::{Socket, SocketEvent};
 use crate::{api, auth};
 use automerge::AutoCommit;
 use gloo_timers::callback::Timeout;
-use leptos::prelude::*;
+use crate::reactive::*;
 use serde::{Deserialize, Serialize};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};
@@ -185,7 +185,7 @@ struct Acked {
 /// Handle to the loop; `Copy`, so components and callbacks share it freely.
 #[derive(Clone, Copy)]
 pub struct SyncLoop {
-    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
+    driver: StoredValue<Rc<RefCell<Driver>>>,
     snapshot: RwSignal<SyncSnapshot>,
 }
 
@@ -234,7 +234,7 @@ impl SyncLoop {
             storage_timer: None,
         };
         let this = SyncLoop {
-            driver: StoredValue::new_local(Rc::new(RefCell::new(driver))),
+            driver: StoredValue::new(Rc::new(RefCell::new(driver))),
             snapshot: RwSignal::new(SyncSnapshot::default()),
         };
         this.listen_to_browser();
@@ -348,7 +348,7 @@ impl SyncLoop {
     /// session (a network error here says nothing: the server is away).
     fn check_login(self) {
         let asked_with = auth::token();
-        leptos::task::spawn_local(async move {
+        crate::reactive::spawn_local(async move {
             // A login while the answer was on its way makes the answer stale.
             if let Err(e) = api::session().await
                 && e.needs_login()

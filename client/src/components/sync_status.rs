@@ -4,16 +4,16 @@
 use crate::format::clock_time;
 use crate::i18n::{Lang, T, not_on_server, on_server_at, use_lang};
 use crate::sync_loop::{Link, SyncLoop, SyncSnapshot, SyncState};
-use leptos::prelude::*;
+use crate::dom::{View, el};
+use crate::reactive::*;
 use shared::DocumentId;
 
 /// The phone-wide status: reports not yet on the server, or when the server
 /// last confirmed holding everything, plus the connection when it matters.
-#[component]
-pub fn SyncStatus() -> impl IntoView {
+pub fn sync_status() -> View {
     let lang = use_lang();
     let snapshot = expect_context::<SyncLoop>().snapshot();
-    let state = move || snapshot.with(overall_state).as_str();
+    let state = move || Some(snapshot.with(overall_state).as_str());
     let text = move || snapshot.with(|s| overall_text(lang.get(), s));
     let link = move || {
         let lang = lang.get();
@@ -26,22 +26,27 @@ pub fn SyncStatus() -> impl IntoView {
         })
     };
     let link_state = move || {
-        snapshot.with(|s| {
+        Some(snapshot.with(|s| {
             if s.login_required {
                 "login".to_string()
             } else {
                 format!("{:?}", s.link).to_lowercase()
             }
-        })
+        }))
     };
-    view! {
-        <div class="sync-status" data-testid="sync-status" data-state=state aria-live="polite">
-            <span class="sync-main">{text}</span>
-            <span class="sync-link" data-link=link_state>
-                {link}
-            </span>
-        </div>
-    }
+    el("div")
+        .class("sync-status")
+        .testid("sync-status")
+        .dyn_attr("data-state", state)
+        .attr("aria-live", "polite")
+        .child(el("span").class("sync-main").dyn_text(text))
+        .child(
+            el("span")
+                .class("sync-link")
+                .dyn_attr("data-link", link_state)
+                .dyn_text(link),
+        )
+        .into()
 }
 
 fn overall_state(s: &SyncSnapshot) -> SyncState {
@@ -75,8 +80,7 @@ fn overall_text(lang: Lang, s: &SyncSnapshot) -> String {
 }
 
 /// One report's status.
-#[component]
-pub fn DocSyncBadge(doc: DocumentId) -> impl IntoView {
+pub fn doc_sync_badge(doc: DocumentId) -> View {
     let lang = use_lang();
     let snapshot = expect_context::<SyncLoop>().snapshot();
     let state = Memo::new(move |_| snapshot.with(|s| s.state_of(&doc)));
@@ -106,13 +110,10 @@ pub fn DocSyncBadge(doc: DocumentId) -> impl IntoView {
             }
         })
     };
-    view! {
-        <span
-            class=move || format!("doc-sync {}", state.get().as_str())
-            data-testid="report-sync-state"
-            data-state=move || state.get().as_str()
-        >
-            {text}
-        </span>
-    }
+    el("span")
+        .dyn_attr("class", move || Some(format!("doc-sync {}", state.get().as_str())))
+        .testid("report-sync-state")
+        .dyn_attr("data-state", move || Some(state.get().as_str()))
+        .dyn_text(text)
+        .into()
 }
