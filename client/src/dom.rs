@@ -5,12 +5,12 @@
 //! Every reactive part is an [`Effect`] owned by the view being built, so it
 //! stops when that view is replaced (see [`crate::reactive`]).
 
-use crate::reactive::{Effect, Memo, Owner, on_cleanup};
 pub use crate::reactive::untrack;
+use crate::reactive::{Effect, Memo, Owner, on_cleanup};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, Node};
 
 /// Some DOM nodes, in order: what a component returns.
@@ -141,7 +141,11 @@ impl El {
     }
 
     /// An attribute kept equal to `f()` (absent when `None`).
-    pub fn dyn_attr<S: AsRef<str>>(self, name: &'static str, f: impl Fn() -> Option<S> + 'static) -> El {
+    pub fn dyn_attr<S: AsRef<str>>(
+        self,
+        name: &'static str,
+        f: impl Fn() -> Option<S> + 'static,
+    ) -> El {
         let target = self.0.clone();
         Effect::new(move |_: Option<()>| match f() {
             Some(v) => {
@@ -272,10 +276,22 @@ pub fn dynamic<V: Into<View>>(f: impl Fn() -> V + 'static) -> View {
 }
 
 /// `view()` while `when()` holds (re-rendered only when `when()` flips).
-pub fn show<V: Into<View>>(when: impl Fn() -> bool + 'static, view: impl Fn() -> V + 'static) -> View {
+pub fn show<V: Into<View>>(
+    when: impl Fn() -> bool + 'static,
+    view: impl Fn() -> V + 'static,
+) -> View {
     let when = Memo::new(move |_| when());
-    dynamic(move || if when.get() { view().into() } else { View::empty() })
+    dynamic(move || {
+        if when.get() {
+            view().into()
+        } else {
+            View::empty()
+        }
+    })
 }
+
+/// A keyed row: its key, the owner of its reactive parts, its nodes.
+type Row<K> = (K, Owner, Vec<Node>);
 
 /// A list whose rows are kept by key: a row is rendered when its key
 /// appears and disposed when it goes, so unchanged rows keep their DOM
@@ -286,7 +302,7 @@ pub fn keyed<K: PartialEq + Clone + 'static>(
 ) -> View {
     let region = Region::new();
     let target = region.clone();
-    let rows: Rc<RefCell<Vec<(K, Owner, Vec<Node>)>>> = Rc::default();
+    let rows: Rc<RefCell<Vec<Row<K>>>> = Rc::default();
     let parent_owner = Owner::new();
     let list_owner = parent_owner.clone();
     Effect::new(move |_: Option<()>| {
@@ -306,7 +322,10 @@ pub fn keyed<K: PartialEq + Clone + 'static>(
         for (_, owner, _) in old {
             owner.dispose();
         }
-        let nodes: Vec<Node> = next.iter().flat_map(|(_, _, n)| n.iter().cloned()).collect();
+        let nodes: Vec<Node> = next
+            .iter()
+            .flat_map(|(_, _, n)| n.iter().cloned())
+            .collect();
         *rows.borrow_mut() = next;
         target.borrow_mut().replace_keeping_order(nodes);
     });

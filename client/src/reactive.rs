@@ -31,6 +31,8 @@ struct EffectNode {
     parent: Weak<OwnerNode>,
     queued: Cell<bool>,
     dead: Cell<bool>,
+    /// Something it read changed while it ran: it runs again when done.
+    again: Cell<bool>,
 }
 
 #[derive(Default)]
@@ -100,7 +102,9 @@ fn node(key: Key) -> Option<Rc<Node>> {
     RT.with(|rt| {
         let slots = rt.slots.borrow();
         let (generation, node) = slots.get(key.index as usize)?;
-        (*generation == key.generation).then(|| node.clone()).flatten()
+        (*generation == key.generation)
+            .then(|| node.clone())
+            .flatten()
     })
 }
 
@@ -163,27 +167,36 @@ fn flush() {
 }
 
 fn run_effect(effect: &Rc<EffectNode>) {
-    if effect.dead.get() {
-        return;
-    }
-    let Some(mut f) = effect.run.borrow_mut().take() else {
-        return;
-    };
-    if let Some(old) = effect.owner.borrow_mut().take() {
-        old.dispose();
-    }
-    // Not among the parent's children: the effect disposes it itself.
-    let owner = Owner(Rc::new(OwnerNode {
-        parent: Some(effect.parent.clone()),
-        ..OwnerNode::default()
-    }));
-    *effect.owner.borrow_mut() = Some(owner.clone());
-    let outer = RT.with(|rt| rt.observer.replace(Some(effect.clone())));
-    owner.with(&mut f);
-    RT.with(|rt| *rt.observer.borrow_mut() = outer);
-    // Disposed while it ran: stays stopped.
-    if !effect.dead.get() {
+    loop {
+        if effect.dead.get() {
+            return;
+        }
+        let Some(mut f) = effect.run.borrow_mut().take() else {
+            // Running now (a change it caused itself, e.g. a redirect while
+            // the screen renders): run again once this run is over.
+            effect.again.set(true);
+            return;
+        };
+        if let Some(old) = effect.owner.borrow_mut().take() {
+            old.dispose();
+        }
+        // Not among the parent's children: the effect disposes it itself.
+        let owner = Owner(Rc::new(OwnerNode {
+            parent: Some(effect.parent.clone()),
+            ..OwnerNode::default()
+        }));
+        *effect.owner.borrow_mut() = Some(owner.clone());
+        let outer = RT.with(|rt| rt.observer.replace(Some(effect.clone())));
+        owner.with(&mut f);
+        RT.with(|rt| *rt.observer.borrow_mut() = outer);
+        // Disposed while it ran: stays stopped.
+        if effect.dead.get() {
+            return;
+        }
         *effect.run.borrow_mut() = Some(f);
+        if !effect.again.replace(false) {
+            return;
+        }
     }
 }
 
@@ -431,7 +444,7 @@ pub struct Effect;
 
 impl Effect {
     /// `f` receives what its previous run returned (`None` the first time).
-    pub fn new<T: 'static>(mut f: impl FnMut(Option<T>) -> T + 'static) {
+    pub fn new<T: 'static>(mut f: impl FnMut(Option<T>) -> T + 'static) -> Effect {
         let mut previous = None;
         let run: Box<dyn FnMut()> = Box::new(move || previous = Some(f(previous.take())));
         let parent = RT.with(|rt| rt.owner.borrow().as_ref().map(|o| o.0.clone()));
@@ -441,6 +454,7 @@ impl Effect {
             parent: parent.as_ref().map_or_else(Weak::new, Rc::downgrade),
             queued: Cell::new(false),
             dead: Cell::new(false),
+            again: Cell::new(false),
         });
         match parent {
             Some(p) => p.effects.borrow_mut().push(effect.clone()),
@@ -448,6 +462,7 @@ impl Effect {
             None => std::mem::forget(effect.clone()),
         }
         run_effect(&effect);
+        Effect
     }
 }
 
@@ -526,7 +541,9 @@ impl<T> Copy for LocalResource<T> {}
 
 impl<T: 'static> LocalResource<T> {
     /// Starts loading with `load`.
-    pub fn new<F: std::future::Future<Output = T> + 'static>(load: impl Fn() -> F + 'static) -> Self {
+    pub fn new<F: std::future::Future<Output = T> + 'static>(
+        load: impl Fn() -> F + 'static,
+    ) -> Self {
         let value = RwSignal::new(None);
         let latest = Rc::new(Cell::new(0u64));
         Effect::new(move |_: Option<()>| {
@@ -616,6 +633,24 @@ mod tests {
             let first = made.borrow()[0];
             assert!(first.cell(|_, _| ()).is_none(), "disposed with the rerun");
             assert_eq!(made.borrow()[1].get_untracked(), 5);
+        });
+    }
+
+    #[test]
+    fn a_change_made_while_an_effect_runs_runs_it_again() {
+        Owner::new().with(|| {
+            let route = RwSignal::new(0);
+            let shown = Rc::new(RefCell::new(Vec::new()));
+            let log = shown.clone();
+            Effect::new(move |_| {
+                let now = route.get();
+                log.borrow_mut().push(now);
+                if now == 0 {
+                    // A redirect decided while rendering.
+                    route.set(1);
+                }
+            });
+            assert_eq!(*shown.borrow(), vec![0, 1]);
         });
     }
 

@@ -12,8 +12,8 @@ use crate::auth::{self, Login};
 use crate::directory::Directory;
 use crate::ids::random_hex;
 use crate::local_store;
-use crate::sync_loop::SyncLoop;
 use crate::reactive::*;
+use crate::sync_loop::SyncLoop;
 
 use serde::{Deserialize, Serialize};
 use shared::PeerId;

@@ -26,11 +26,11 @@
 //! acknowledged ones is known to be on the server.
 
 use crate::local_store::{self, acked_key};
+use crate::reactive::*;
 use crate::socket::{Socket, SocketEvent};
 use crate::{api, auth};
 use automerge::AutoCommit;
 use gloo_timers::callback::Timeout;
-use crate::reactive::*;
 use serde::{Deserialize, Serialize};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};

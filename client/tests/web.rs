@@ -10,8 +10,8 @@
 
 use automerge::AutoCommit;
 use baocao_client::local_store;
+use baocao_client::reactive::Owner;
 use baocao_client::sync_loop::{SyncLoop, SyncState};
-use leptos::prelude::*;
 use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageTask, TaskId};
 use shared::{PeerId, ReportKey, Template, Value};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

@@ -2,17 +2,17 @@
 //! in, straight on to the reports); the list of users to pick from on a
 //! server without accounts (`serve --no-auth`).
 
-use crate::components::login::LoginForm;
+use crate::components::login::login_form;
+use crate::dom::{View, dynamic, el, untrack};
 use crate::i18n::{Lang, T, t, use_lang};
+use crate::reactive::*;
 use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
-use leptos::prelude::*;
 use shared::dataset::UserRole;
 
 /// The start screen.
-#[component]
-pub fn StartScreen() -> impl IntoView {
+pub fn start_screen() -> View {
     let session = expect_context::<Session>();
     let sync = expect_context::<SyncLoop>();
     let router = use_router();
@@ -30,11 +30,14 @@ pub fn StartScreen() -> impl IntoView {
         Some(true) => Screen::Leaving,
         _ => Screen::Chooser,
     });
-    move || match screen.get() {
-        Screen::Login => view! { <LoginForm /> }.into_any(),
-        Screen::Leaving => ().into_any(),
-        Screen::Chooser => view! { <UserChooser /> }.into_any(),
-    }
+    dynamic(move || {
+        let screen = screen.get();
+        untrack(move || match screen {
+            Screen::Login => login_form(),
+            Screen::Leaving => View::empty(),
+            Screen::Chooser => user_chooser(),
+        })
+    })
 }
 
 /// What the start screen shows.
@@ -49,70 +52,68 @@ enum Screen {
 }
 
 /// The user chooser of a server without accounts.
-#[component]
-fn UserChooser() -> impl IntoView {
+fn user_chooser() -> View {
     let session = expect_context::<Session>();
     let lang = use_lang();
     let router = use_router();
     let users = move || {
         let Some(dir) = session.directory.get() else {
-            return view! { <DirectoryMissing /> }.into_any();
+            return untrack(directory_missing);
         };
         let current = session.user_id.get();
-        dir.boot
-            .users
-            .iter()
-            .map(|u| {
-                let id = u.id.clone();
-                let choose = move |_| {
-                    session.choose(&id);
-                    router.go("/reports", false);
-                };
-                let unit = dir.unit_name(&u.unit);
-                let role = u.role;
-                let chosen = current.as_deref() == Some(u.id.as_str());
-                view! {
-                    <li>
-                        <button
-                            type="button"
-                            class="user"
-                            class:chosen=chosen
-                            data-testid=format!("user-{}", u.id)
-                            on:click=choose
-                        >
-                            <span class="user-name">{u.name.clone()}</span>
-                            <span class="user-meta">
-                                {move || role_label(lang.get(), role)} " · " {unit.clone()}
-                            </span>
-                        </button>
-                    </li>
-                }
-            })
-            .collect_view()
-            .into_any()
+        untrack(move || {
+            dir.boot
+                .users
+                .iter()
+                .map(|u| {
+                    let id = u.id.clone();
+                    let choose = move |_| {
+                        session.choose(&id);
+                        router.go("/reports", false);
+                    };
+                    let unit = dir.unit_name(&u.unit);
+                    let role = u.role;
+                    let chosen = current.as_deref() == Some(u.id.as_str());
+                    el("li").child(
+                        el("button")
+                            .attr("type", "button")
+                            .class(if chosen { "user chosen" } else { "user" })
+                            .testid(&format!("user-{}", u.id))
+                            .on("click", choose)
+                            .child(el("span").class("user-name").text(&u.name))
+                            .child(
+                                el("span")
+                                    .class("user-meta")
+                                    .dyn_text(move || role_label(lang.get(), role))
+                                    .text(" · ")
+                                    .text(&unit),
+                            ),
+                    )
+                })
+                .collect::<View>()
+        })
     };
-    view! {
-        <section class="start">
-            <h1>{t(T::ChooseUser)}</h1>
-            <p class="hint">{t(T::ChooseUserHint)}</p>
-            <ul class="user-list">{users}</ul>
-        </section>
-    }
+    el("section")
+        .class("start")
+        .child(el("h1").dyn_text(t(T::ChooseUser)))
+        .child(el("p").class("hint").dyn_text(t(T::ChooseUserHint)))
+        .child(el("ul").class("user-list").dyn_child(users))
+        .into()
 }
 
 /// Shown while there is no directory: loading, or the first start is offline.
-#[component]
-pub fn DirectoryMissing() -> impl IntoView {
+pub fn directory_missing() -> View {
     let session = expect_context::<Session>();
     let lang = use_lang();
-    move || {
-        let text = if session.load_error.with(Option::is_some) {
+    let text = move || {
+        if session.load_error.with(Option::is_some) {
             T::NeedNetworkFirst
         } else {
             T::Loading
-        };
-        view! { <p class="notice">{text.get(lang.get())}</p> }
-    }
+        }
+        .get(lang.get())
+    };
+    el("p").class("notice").dyn_text(text).into()
 }
 
 /// A role in words.

@@ -1,11 +1,11 @@
 //! Where the data is, in words: for the whole phone (top bar) and per report.
 //! Tests read `data-state` (`local` | `syncing` | `server`).
 
+use crate::dom::{View, el};
 use crate::format::clock_time;
 use crate::i18n::{Lang, T, not_on_server, on_server_at, use_lang};
-use crate::sync_loop::{Link, SyncLoop, SyncSnapshot, SyncState};
-use crate::dom::{View, el};
 use crate::reactive::*;
+use crate::sync_loop::{Link, SyncLoop, SyncSnapshot, SyncState};
 use shared::DocumentId;
 
 /// The phone-wide status: reports not yet on the server, or when the server
@@ -111,7 +111,9 @@ pub fn doc_sync_badge(doc: DocumentId) -> View {
         })
     };
     el("span")
-        .dyn_attr("class", move || Some(format!("doc-sync {}", state.get().as_str())))
+        .dyn_attr("class", move || {
+            Some(format!("doc-sync {}", state.get().as_str()))
+        })
         .testid("report-sync-state")
         .dyn_attr("data-state", move || Some(state.get().as_str()))
         .dyn_text(text)

@@ -6,10 +6,10 @@ use crate::components::sync_status::sync_status;
 use crate::dom::{View, el};
 use crate::i18n::{T, t, use_lang};
 use crate::local_store;
+use crate::reactive::*;
 use crate::service_worker;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
-use crate::reactive::*;
 
 /// The top bar.
 pub fn top_bar() -> View {
@@ -26,7 +26,12 @@ pub fn top_bar() -> View {
     let mut bar = View::from(
         el("header")
             .class("topbar")
-            .child(el("a").class("brand").attr("href", "/reports").dyn_text(t(T::AppName)))
+            .child(
+                el("a")
+                    .class("brand")
+                    .attr("href", "/reports")
+                    .dyn_text(t(T::AppName)),
+            )
             .child(sync_status())
             .child(
                 el("button")
@@ -47,9 +52,7 @@ pub fn top_bar() -> View {
                 .attr("role", "alert")
                 .testid("storage-error")
                 .dyn_text(t(T::StorageFailed))
-                .child(
-                    el("small").dyn_text(move || storage_error.get().unwrap_or_default()),
-                )
+                .child(el("small").dyn_text(move || storage_error.get().unwrap_or_default()))
         },
     ));
     bar
