@@ -69,6 +69,8 @@ thread_local! {
     static RT: Runtime = Runtime::default();
 }
 
+// Not inlined: one copy, not one per signal type and call site.
+#[inline(never)]
 fn insert(value: Box<dyn Any>) -> Key {
     let node = Rc::new(Node {
         value,
@@ -98,6 +100,8 @@ fn insert(value: Box<dyn Any>) -> Key {
     key
 }
 
+// Not inlined: one copy, not one per signal type and call site.
+#[inline(never)]
 fn node(key: Key) -> Option<Rc<Node>> {
     RT.with(|rt| {
         let slots = rt.slots.borrow();
@@ -121,11 +125,15 @@ fn dispose_key(key: Key) {
     });
 }
 
+#[cold]
+#[inline(never)]
 fn gone() -> ! {
     panic!("a reactive value was used after its screen was closed")
 }
 
 /// Subscribes the running effect (if any) to `node`.
+// Not inlined: one copy, not one per signal type and call site.
+#[inline(never)]
 fn track(node: &Node) {
     RT.with(|rt| {
         if let Some(effect) = rt.observer.borrow().as_ref() {
@@ -138,6 +146,8 @@ fn track(node: &Node) {
 }
 
 /// Queues every subscriber of `node` and runs the queue unless it is running.
+// Not inlined: one copy, not one per signal type and call site.
+#[inline(never)]
 fn notify(node: &Node) {
     let subs = std::mem::take(&mut *node.subscribers.borrow_mut());
     RT.with(|rt| {
@@ -446,24 +456,29 @@ impl Effect {
     /// `f` receives what its previous run returned (`None` the first time).
     pub fn new<T: 'static>(mut f: impl FnMut(Option<T>) -> T + 'static) -> Effect {
         let mut previous = None;
-        let run: Box<dyn FnMut()> = Box::new(move || previous = Some(f(previous.take())));
-        let parent = RT.with(|rt| rt.owner.borrow().as_ref().map(|o| o.0.clone()));
-        let effect = Rc::new(EffectNode {
-            run: RefCell::new(Some(run)),
-            owner: RefCell::new(None),
-            parent: parent.as_ref().map_or_else(Weak::new, Rc::downgrade),
-            queued: Cell::new(false),
-            dead: Cell::new(false),
-            again: Cell::new(false),
-        });
-        match parent {
-            Some(p) => p.effects.borrow_mut().push(effect.clone()),
-            // No owner: the effect lives as long as the page.
-            None => std::mem::forget(effect.clone()),
-        }
-        run_effect(&effect);
+        start_effect(Box::new(move || previous = Some(f(previous.take()))));
         Effect
     }
+}
+
+/// The body of [`Effect::new`], shared by all its instances.
+#[inline(never)]
+fn start_effect(run: Box<dyn FnMut()>) {
+    let parent = RT.with(|rt| rt.owner.borrow().as_ref().map(|o| o.0.clone()));
+    let effect = Rc::new(EffectNode {
+        run: RefCell::new(Some(run)),
+        owner: RefCell::new(None),
+        parent: parent.as_ref().map_or_else(Weak::new, Rc::downgrade),
+        queued: Cell::new(false),
+        dead: Cell::new(false),
+        again: Cell::new(false),
+    });
+    match parent {
+        Some(p) => p.effects.borrow_mut().push(effect.clone()),
+        // No owner: the effect lives as long as the page.
+        None => std::mem::forget(effect.clone()),
+    }
+    run_effect(&effect);
 }
 
 /// A value kept by the current owner, read without tracking (`Copy` handle).
