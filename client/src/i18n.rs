@@ -5,10 +5,10 @@
 //! label. Strings with numbers or times in them are small functions below.
 
 use crate::reactive::*;
-use serde::{Deserialize, Serialize};
+use shared::json::{FromJson, Json, JsonError, ToJson, variant};
 
 /// Interface language.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Lang {
     /// Tiếng Việt.
     #[default]
@@ -45,6 +45,23 @@ impl Lang {
             (Lang::En, Some(en)) if !en.is_empty() => en,
             _ => vi,
         }
+    }
+}
+
+/// Kept as `"Vi"` / `"En"`, as earlier versions of the app stored it.
+impl FromJson for Lang {
+    fn from_json(json: &Json) -> Result<Self, JsonError> {
+        variant(json, &[("Vi", Lang::Vi), ("En", Lang::En)])
+    }
+}
+
+impl ToJson for Lang {
+    fn to_json(&self) -> Json {
+        let name = match self {
+            Lang::Vi => "Vi",
+            Lang::En => "En",
+        };
+        Json::Str(name.into())
     }
 }
 

@@ -31,7 +31,7 @@ use crate::socket::{Socket, SocketEvent};
 use crate::{api, auth};
 use automerge::AutoCommit;
 use gloo_timers::callback::Timeout;
-use serde::{Deserialize, Serialize};
+use shared::json::{FromJson, Json, JsonError, ToJson, object};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
@@ -68,6 +68,18 @@ pub enum Link {
     Connecting,
     /// Connected and the handshake is done.
     Connected,
+}
+
+impl Link {
+    /// The name tests read in `data-link`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Link::Offline => "offline",
+            Link::Waiting => "waiting",
+            Link::Connecting => "connecting",
+            Link::Connected => "connected",
+        }
+    }
 }
 
 /// Where a document's data is.
@@ -174,12 +186,28 @@ impl SyncSnapshot {
 }
 
 /// What the server acknowledged for a document, persisted per document.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 struct Acked {
     /// The document's heads (hex), sorted, when the server held all of it.
     heads: Vec<String>,
     /// When (ms since the epoch).
     at: i64,
+}
+
+impl FromJson for Acked {
+    fn from_json(json: &Json) -> Result<Self, JsonError> {
+        let o = json.object()?;
+        Ok(Acked {
+            heads: o.req("heads")?,
+            at: o.req("at")?,
+        })
+    }
+}
+
+impl ToJson for Acked {
+    fn to_json(&self) -> Json {
+        object([("heads", self.heads.to_json()), ("at", self.at.to_json())])
+    }
 }
 
 /// Handle to the loop; `Copy`, so components and callbacks share it freely.

@@ -163,9 +163,9 @@ async fn acknowledged_heads_read_as_on_the_server_after_a_reload() {
     }
     let mut heads: Vec<String> = doc.get_heads().iter().map(|h| h.to_string()).collect();
     heads.sort();
-    local_store::set_json(
+    local_store::set_text(
         &local_store::acked_key(&id),
-        &serde_json::json!({ "heads": heads, "at": 1_720_000_000_000_i64 }),
+        &serde_json::json!({ "heads": heads, "at": 1_720_000_000_000_i64 }).to_string(),
     )
     .unwrap();
 

@@ -14,6 +14,7 @@ pub mod aggregate;
 mod crdt;
 pub mod dataset;
 pub mod date;
+pub mod json;
 pub mod org;
 pub mod period;
 pub mod protocol;

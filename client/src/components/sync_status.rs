@@ -28,9 +28,9 @@ pub fn sync_status() -> View {
     let link_state = move || {
         Some(snapshot.with(|s| {
             if s.login_required {
-                "login".to_string()
+                "login"
             } else {
-                format!("{:?}", s.link).to_lowercase()
+                s.link.as_str()
             }
         }))
     };
