@@ -226,53 +226,95 @@ pub fn event_target_value(ev: &Event) -> String {
         .unwrap_or_default()
 }
 
-/// The nodes between a region's start and its end marker, replaced on change.
+/// A stretch of siblings between two empty comments, replaced as a whole.
+///
+/// A region starts life in a document fragment, so it can be filled before
+/// the page holds it; appending the fragment moves its current contents into
+/// the page. Everything between the markers belongs to the region, including
+/// what nested regions put there since, so nothing is left behind.
 struct Region {
+    start: Node,
     end: Node,
-    nodes: Vec<Node>,
 }
 
 impl Region {
-    fn new() -> Rc<RefCell<Region>> {
-        Rc::new(RefCell::new(Region {
-            end: document().create_comment("").into(),
-            nodes: Vec::new(),
-        }))
+    /// A region and the view that places it.
+    fn new() -> (Region, View) {
+        let doc = document();
+        let fragment = doc.create_document_fragment();
+        let start: Node = doc.create_comment("").into();
+        let end: Node = doc.create_comment("").into();
+        let _ = fragment.append_child(&start);
+        let _ = fragment.append_child(&end);
+        (Region { start, end }, View(vec![fragment.into()]))
     }
 
-    /// Puts `nodes` in place of the region's current ones. Before the region
-    /// is in the page there is nothing to replace: they are kept for [`View`].
-    fn replace(&mut self, nodes: Vec<Node>) {
-        if let Some(parent) = self.end.parent_node() {
-            for old in &self.nodes {
-                if !nodes.iter().any(|n| n == old) {
-                    let _ = parent.remove_child(old);
-                }
+    /// Removes what is between the markers.
+    fn clear(&self) {
+        let Some(parent) = self.end.parent_node() else {
+            return;
+        };
+        while let Some(node) = self.start.next_sibling() {
+            if node == self.end {
+                break;
             }
-            for node in &nodes {
-                let _ = parent.insert_before(node, Some(&self.end));
+            let _ = parent.remove_child(&node);
+        }
+    }
+
+    /// Puts `view` before the end marker.
+    fn fill(&self, view: View) {
+        if let Some(parent) = self.end.parent_node() {
+            for node in view.0 {
+                let _ = parent.insert_before(&node, Some(&self.end));
             }
         }
-        self.nodes = nodes;
     }
 
-    fn view(&self) -> View {
-        let mut nodes = self.nodes.clone();
-        nodes.push(self.end.clone());
-        View(nodes)
+    /// The markers and everything between them.
+    fn nodes(&self) -> Vec<Node> {
+        let mut nodes = vec![self.start.clone()];
+        let mut at = self.start.next_sibling();
+        while let Some(node) = at {
+            at = node.next_sibling();
+            let last = node == self.end;
+            nodes.push(node);
+            if last {
+                break;
+            }
+        }
+        nodes
+    }
+
+    /// Moves the region, markers included, before `before`.
+    fn move_before(&self, before: &Node) {
+        if let Some(parent) = before.parent_node() {
+            for node in self.nodes() {
+                let _ = parent.insert_before(&node, Some(before));
+            }
+        }
+    }
+
+    /// Takes the region, markers included, out of the page.
+    fn remove(&self) {
+        for node in self.nodes() {
+            if let Some(parent) = node.parent_node() {
+                let _ = parent.remove_child(&node);
+            }
+        }
     }
 }
 
 /// A region that re-renders whenever what `f` reads changes; what the last
 /// render created (effects, listeners) is disposed with it.
 pub fn dynamic<V: Into<View>>(f: impl Fn() -> V + 'static) -> View {
-    let region = Region::new();
-    let target = region.clone();
+    let (region, view) = Region::new();
     Effect::new(move |_: Option<()>| {
-        let nodes = f().into().0;
-        target.borrow_mut().replace(nodes);
+        let next = f().into();
+        region.clear();
+        region.fill(next);
     });
-    Region::view(&region.borrow())
+    view
 }
 
 /// `view()` while `when()` holds (re-rendered only when `when()` flips).
@@ -290,8 +332,8 @@ pub fn show<V: Into<View>>(
     })
 }
 
-/// A keyed row: its key, the owner of its reactive parts, its nodes.
-type Row<K> = (K, Owner, Vec<Node>);
+/// A keyed row: its key, the owner of its reactive parts, where it is.
+type Row<K> = (K, Owner, Region);
 
 /// A list whose rows are kept by key: a row is rendered when its key
 /// appears and disposed when it goes, so unchanged rows keep their DOM
@@ -300,11 +342,9 @@ pub fn keyed<K: PartialEq + Clone + 'static>(
     keys: impl Fn() -> Vec<K> + 'static,
     row: impl Fn(K) -> View + 'static,
 ) -> View {
-    let region = Region::new();
-    let target = region.clone();
+    let (list, view) = Region::new();
     let rows: Rc<RefCell<Vec<Row<K>>>> = Rc::default();
-    let parent_owner = Owner::new();
-    let list_owner = parent_owner.clone();
+    let list_owner = Owner::new();
     Effect::new(move |_: Option<()>| {
         let wanted = keys();
         let mut old = std::mem::take(&mut *rows.borrow_mut());
@@ -314,48 +354,30 @@ pub fn keyed<K: PartialEq + Clone + 'static>(
                 Some(at) => next.push(old.remove(at)),
                 None => {
                     let owner = list_owner.with(Owner::new);
-                    let nodes = crate::reactive::untrack(|| owner.with(|| row(key.clone()).0));
-                    next.push((key, owner, nodes));
+                    let (region, placed) = Region::new();
+                    region.fill(crate::reactive::untrack(|| owner.with(|| row(key.clone()))));
+                    // New rows wait in their fragment until placed below.
+                    list.fill(placed);
+                    next.push((key, owner, region));
                 }
             }
         }
-        for (_, owner, _) in old {
+        for (_, owner, region) in old {
             owner.dispose();
+            region.remove();
         }
-        let nodes: Vec<Node> = next
-            .iter()
-            .flat_map(|(_, _, n)| n.iter().cloned())
-            .collect();
+        // From the end: each row must sit right before the one after it. A
+        // row already in place is not moved (a focused input stays focused).
+        let mut after = list.end.clone();
+        for (_, _, region) in next.iter().rev() {
+            if region.end.next_sibling().as_ref() != Some(&after) {
+                region.move_before(&after);
+            }
+            after = region.start.clone();
+        }
         *rows.borrow_mut() = next;
-        target.borrow_mut().replace_keeping_order(nodes);
     });
-    drop(parent_owner);
-    Region::view(&region.borrow())
-}
-
-impl Region {
-    /// Like [`Region::replace`], but moves only the nodes out of place, so a
-    /// focused input that stays where it was is not taken out of the page.
-    fn replace_keeping_order(&mut self, nodes: Vec<Node>) {
-        let Some(parent) = self.end.parent_node() else {
-            self.nodes = nodes;
-            return;
-        };
-        for old in &self.nodes {
-            if !nodes.iter().any(|n| n == old) {
-                let _ = parent.remove_child(old);
-            }
-        }
-        // Walk from the end: each node must sit right before the one after it.
-        let mut after = self.end.clone();
-        for node in nodes.iter().rev() {
-            if node.next_sibling().as_ref() != Some(&after) {
-                let _ = parent.insert_before(node, Some(&after));
-            }
-            after = node.clone();
-        }
-        self.nodes = nodes;
-    }
+    view
 }
 
 /// Mounts the app at the end of `<body>`; it lives as long as the page.
