@@ -50,7 +50,9 @@ async fn offline_edits_wait_for_a_new_login_and_then_reach_the_server() {
     world.wait_for("[data-testid=login-error]").await;
     world.fill("[data-testid=login-password]", PASSWORD).await;
     world.click("[data-testid=login-submit]").await;
-    world.wait_for(&format!("[data-testid=report-{UNIT}]")).await;
+    world
+        .wait_for(&format!("[data-testid=report-{UNIT}]"))
+        .await;
     // The login screen is gone, not left above the list (screens replace
     // each other whole, nested parts included).
     let leftover: bool = world
