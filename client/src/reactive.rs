@@ -173,7 +173,14 @@ fn flush() {
         effect.queued.set(false);
         run_effect(&effect);
     }
-    RT.with(|rt| rt.flushing.set(false));
+    RT.with(|rt| {
+        // Only after the bound: drop what is left, so those effects can be
+        // queued again by the next change instead of staying stuck.
+        for effect in rt.queue.borrow_mut().drain(..) {
+            effect.queued.set(false);
+        }
+        rt.flushing.set(false);
+    });
 }
 
 fn run_effect(effect: &Rc<EffectNode>) {
