@@ -6,10 +6,10 @@
 use crate::auth::{self, Login};
 use crate::i18n::{self, Lang, T};
 use shared::aggregate::FigureValue;
+use shared::collections::Map;
 use shared::dataset::{Round, User};
 use shared::json::{FromJson, Json, JsonError, ToJson, object};
 use shared::{OrgUnit, ReportView, Template};
-use std::collections::BTreeMap;
 
 /// `GET /api/bootstrap`: everything the app needs to start, cached on the phone.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,7 +76,7 @@ pub struct Figures {
     /// Number of reporting units in the consolidating unit.
     pub reporting_units: u64,
     /// Figure id → value.
-    pub figures: BTreeMap<String, FigureValue>,
+    pub figures: Map<String, FigureValue>,
 }
 
 impl FromJson for Figures {

@@ -9,11 +9,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use gloo_storage::{LocalStorage, Storage as _};
 use shared::DocumentId;
+use shared::collections::Set;
 use shared::json::{FromJson, ToJson};
 use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
-use std::collections::BTreeSet;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Prefix of the engine's chunk keys: `baocao/doc/<StorageKey::joined>`.
@@ -142,7 +142,7 @@ fn run(action: &StorageAction) -> Result<StorageOutcome, String> {
 /// Ids of the documents that have chunks on this phone: the app opens them
 /// all at start so they sync even if nobody opens their screen.
 pub fn stored_documents() -> Vec<DocumentId> {
-    let docs: BTreeSet<DocumentId> = all_keys(&LocalStorage::raw())
+    let docs: Set<DocumentId> = all_keys(&LocalStorage::raw())
         .iter()
         .filter_map(|k| k.strip_prefix(DOC_NS))
         .filter_map(|k| StorageKey::from_joined(k).document())

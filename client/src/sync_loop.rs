@@ -31,13 +31,14 @@ use crate::socket::{Socket, SocketEvent};
 use crate::{api, auth};
 use automerge::AutoCommit;
 use gloo_timers::callback::Timeout;
+use shared::collections::Map;
 use shared::json::{FromJson, Json, JsonError, ToJson, object};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -130,7 +131,7 @@ pub struct SyncSnapshot {
     /// when it increases.
     pub connections: u64,
     /// Loaded documents.
-    pub docs: BTreeMap<DocumentId, DocStatus>,
+    pub docs: Map<DocumentId, DocStatus>,
     /// The last write the browser refused, until every document is stored.
     pub storage_error: Option<String>,
     /// The server refused this phone's session: sync waits for a login.
@@ -142,7 +143,7 @@ impl Default for SyncSnapshot {
         SyncSnapshot {
             link: Link::Waiting,
             connections: 0,
-            docs: BTreeMap::new(),
+            docs: Map::new(),
             storage_error: None,
             login_required: false,
         }
@@ -227,10 +228,10 @@ struct Driver {
     next_conn: u64,
     connections: u64,
     last_rx: i64,
-    acks: BTreeMap<DocumentId, Acked>,
-    revs: BTreeMap<DocumentId, u64>,
+    acks: Map<DocumentId, Acked>,
+    revs: Map<DocumentId, u64>,
     storage_error: Option<String>,
-    refused: BTreeMap<DocumentId, String>,
+    refused: Map<DocumentId, String>,
     armed_for: Option<i64>,
     dial_timer: Option<Timeout>,
     nudge_timer: Option<Timeout>,
@@ -251,10 +252,10 @@ impl SyncLoop {
             next_conn: 1,
             connections: 0,
             last_rx: 0,
-            acks: BTreeMap::new(),
-            revs: BTreeMap::new(),
+            acks: Map::new(),
+            revs: Map::new(),
             storage_error: None,
-            refused: BTreeMap::new(),
+            refused: Map::new(),
             armed_for: None,
             dial_timer: None,
             nudge_timer: None,
@@ -731,7 +732,7 @@ impl Driver {
         } else {
             Link::Waiting
         };
-        let mut docs = BTreeMap::new();
+        let mut docs = Map::new();
         for id in self.sync.loaded_docs() {
             let Some(doc) = self.sync.doc_mut(&id) else {
                 continue;

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod aggregate;
+pub mod collections;
 mod crdt;
 pub mod dataset;
 pub mod date;

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::aggregate::{FigureValue, Group, ListItem};
+use shared::collections::Map;
 use shared::json::FromJson;
 use shared::report::{Conflict, ConflictValue, Record};
 use shared::review::{
@@ -12,7 +13,6 @@ use shared::review::{
 };
 use shared::workflow::{Status, Step, Transition};
 use shared::{Date, DocumentId, ReportView, Value};
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 /// Encodes with serde and reads back with [`FromJson`].
@@ -34,7 +34,7 @@ fn refused<T: DeserializeOwned + FromJson + Debug>(text: &str) {
     assert!(serde_json::from_str::<T>(text).is_err(), "{text}");
 }
 
-fn values(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+fn values(pairs: &[(&str, Value)]) -> Map<String, Value> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -87,11 +87,11 @@ fn full_view() -> ReportView {
             ),
             ("trong", Value::Str(String::new())),
         ]),
-        records: BTreeMap::from([
+        records: Map::from([
             ("ho_gia_dinh".into(), vec![record("r1", 1), record("r2", 2)]),
             ("khong_co".into(), vec![]),
         ]),
-        narratives: BTreeMap::from([
+        narratives: Map::from([
             (
                 "tinh_hinh".into(),
                 "Tình hình kinh tế – xã hội ổn định.".into(),
@@ -174,13 +174,13 @@ fn figures_round_trip() {
                     key: "kinh".into(),
                     label: "Kinh".into(),
                     records: 3,
-                    sums: BTreeMap::from([("so_nguoi".into(), 12.0), ("dien_tich".into(), 7.5)]),
+                    sums: Map::from([("so_nguoi".into(), 12.0), ("dien_tich".into(), 7.5)]),
                 },
                 Group {
                     key: "hre".into(),
                     label: "Hrê".into(),
                     records: 0,
-                    sums: BTreeMap::new(),
+                    sums: Map::new(),
                 },
             ],
         },
@@ -195,7 +195,7 @@ fn figures_round_trip() {
     for f in &figures {
         round_trip(f);
     }
-    let keyed: BTreeMap<String, FigureValue> = figures
+    let keyed: Map<String, FigureValue> = figures
         .into_iter()
         .enumerate()
         .map(|(i, f)| (format!("f{i}"), f))

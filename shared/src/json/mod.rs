@@ -15,7 +15,7 @@ mod report;
 mod review;
 mod template;
 
-use std::collections::BTreeMap;
+use crate::collections::Map;
 use std::fmt;
 
 /// A parsed JSON value. Integer literals stay integers (a report's whole
@@ -293,7 +293,7 @@ impl<T: FromJson> FromJson for Vec<T> {
     }
 }
 
-impl<T: FromJson> FromJson for BTreeMap<String, T> {
+impl<T: FromJson> FromJson for Map<String, T> {
     fn from_json(json: &Json) -> Result<Self, JsonError> {
         match json {
             Json::Object(members) => members
