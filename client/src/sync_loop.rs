@@ -762,7 +762,7 @@ impl Driver {
 
 fn heads_text(heads: &[automerge::ChangeHash]) -> Vec<String> {
     let mut out: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
-    out.sort();
+    shared::collections::sort_by(&mut out, |a, b| a.cmp(b));
     out
 }
 

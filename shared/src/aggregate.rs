@@ -266,7 +266,7 @@ fn compute_one(template: &Template, fig: &Figure, all: &[Contribution<'_>]) -> F
                 )) => order_by.clone(),
                 _ => None,
             };
-            items.sort_by(|a, b| {
+            crate::collections::sort_by(&mut items, |a, b| {
                 let key = |i: &ListItem| {
                     order_by
                         .as_ref()

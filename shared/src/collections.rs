@@ -568,3 +568,34 @@ impl<'de, K: serde::Deserialize<'de> + Ord> serde::Deserialize<'de> for VecSet<K
         Ok(Vec::<K>::deserialize(deserializer)?.into_iter().collect())
     }
 }
+
+/// Stable sort by `cmp`. On the phone every caller shares one instance of the
+/// sort routine (it sorts positions through a `dyn` comparator, then moves the
+/// items once); `slice::sort_by` would add ≈ 5 KB of code per element type.
+#[cfg(feature = "vec-maps")]
+pub fn sort_by<T>(items: &mut Vec<T>, mut cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    if items.len() < 2 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    sort_positions(&mut order, &mut |a, b| cmp(&items[a], &items[b]));
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .into_iter()
+            .map(|i| slots[i].take().expect("each position once")),
+    );
+}
+
+#[cfg(feature = "vec-maps")]
+#[inline(never)]
+fn sort_positions(order: &mut [usize], cmp: &mut dyn FnMut(usize, usize) -> std::cmp::Ordering) {
+    order.sort_by(|a, b| cmp(*a, *b));
+}
+
+/// Stable sort by `cmp` (`slice::sort_by` off the phone).
+#[cfg(not(feature = "vec-maps"))]
+#[expect(clippy::ptr_arg, reason = "the phone's version drains the vector")]
+pub fn sort_by<T>(items: &mut Vec<T>, cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    items.sort_by(cmp);
+}

@@ -163,3 +163,16 @@ fn vec_set_matches_btree_set() {
     );
     assert_eq!(model.is_subset(&model_other), set.is_subset(&other));
 }
+
+#[test]
+fn sort_by_is_stable_and_orders_like_slice_sort() {
+    let mut rng = Rng(7);
+    for len in [0usize, 1, 2, 3, 17, 300] {
+        let items: Vec<(u64, usize)> = (0..len).map(|i| (rng.below(8), i)).collect();
+        let mut expected = items.clone();
+        expected.sort_by_key(|a| a.0);
+        let mut sorted = items;
+        shared::collections::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
+        assert_eq!(sorted, expected, "len {len}");
+    }
+}

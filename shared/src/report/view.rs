@@ -169,7 +169,9 @@ impl ReportView {
                         values,
                     });
                 }
-                rows.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+                crate::collections::sort_by(&mut rows, |a, b| {
+                    (a.created, &a.id).cmp(&(b.created, &b.id))
+                });
                 view.records.insert(field.to_string(), rows);
             } else if key == keys::HISTORY && ty == ObjType::List {
                 view.history = read_history(doc, &obj)?;

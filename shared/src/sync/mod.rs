@@ -1359,7 +1359,10 @@ impl Synchronizer {
             return;
         };
         // Snapshots first: incremental chunks then apply on top without queueing.
-        chunks.sort_by_key(|(k, _)| k.chunk_kind() != Some(storage::ChunkKind::Snapshot));
+        crate::collections::sort_by(&mut chunks, |(a, _), (b, _)| {
+            let snapshot = |k: &StorageKey| k.chunk_kind() == Some(storage::ChunkKind::Snapshot);
+            snapshot(b).cmp(&snapshot(a))
+        });
         let mut doc = AutoCommit::new();
         let mut sync_states = Vec::new();
         for (key, bytes) in chunks {
