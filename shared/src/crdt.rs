@@ -3,11 +3,14 @@
 //!
 //! The server and native clients use automerge 0.12 (its columnar op store
 //! keeps large document sets small in memory); the phone's wasm build uses
-//! automerge 0.6.1, which is half the download (measured: 215 KB against
-//! 396 KB gzip for the same calls) and speaks the same document format and
-//! sync protocol (0.12 keeps answering 0.6's message version). Everything
-//! else in this crate compiles unchanged against both, so the same domain and
-//! sync code still runs on both sides.
+//! automerge 0.5.12, the pre-columnar engine, which is less than half the
+//! download and speaks the same document format and sync protocol (0.12 keeps
+//! answering the older message version). 0.5.12 rather than 0.6.1: the same
+//! engine and sync code, but text is indexed by code points fixed at compile
+//! time, as baocao's narratives are, where 0.6 chooses at run time and so
+//! carries grapheme tables and a patch/encoding dispatch the phone never uses
+//! (16 KB gzip measured). Everything else in this crate compiles unchanged
+//! against both, so the same domain and sync code still runs on both sides.
 
 #[cfg(target_arch = "wasm32")]
 use automerge::ReadDoc;
