@@ -52,14 +52,15 @@ cargo test -p baocao-shared -p baocao-server -p baocao-tests -- --test-threads 2
 
 step "the integration suite again, storing on PostgreSQL"
 # Every end-to-end test file except those that exercise a client rather than
-# storage (browser_*, template_versions, js_interop, screenshots, benches) and
+# storage (browser_*, template_versions, js_interop, screenshots, benches,
+# precompressed) and
 # those that pick their databases themselves (replicas, migrate,
 # store_conformance).
 pg_tests=()
 for f in tests/tests/*.rs; do
     name=$(basename "$f" .rs)
     case "$name" in
-        browser_* | bench_* | js_interop | screenshots | template_versions) continue ;;
+        browser_* | bench_* | js_interop | screenshots | template_versions | precompressed) continue ;;
         replicas | migrate | store_conformance) continue ;;
     esac
     pg_tests+=(--test "$name")
