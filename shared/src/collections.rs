@@ -9,8 +9,9 @@
 //! inserts of 2 KB values: ≈ 3 ms natively). The phone's maps hold a few dozen
 //! entries; the server's can hold every document in memory, so it keeps B-trees.
 //!
-//! Only the B-tree methods the code base uses are provided; a new use that
-//! `VecMap` lacks fails the phone's build, not its behaviour.
+//! Only the B-tree methods the code base or the model test
+//! (`tests/collections.rs`) use are provided; a new use that `VecMap` lacks
+//! fails the phone's build, not its behaviour.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -105,16 +106,6 @@ impl<K, V> VecMap<K, V> {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 
-    /// Keys in order, consuming the map.
-    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = K> + ExactSizeIterator {
-        self.entries.into_iter().map(|(k, _)| k)
-    }
-
-    /// Values in key order, consuming the map.
-    pub fn into_values(self) -> impl DoubleEndedIterator<Item = V> + ExactSizeIterator {
-        self.entries.into_iter().map(|(_, v)| v)
-    }
-
     /// Keeps the entries for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
@@ -133,11 +124,6 @@ impl<K, V> VecMap<K, V> {
     /// Removes and returns the entry with the smallest key.
     pub fn pop_first(&mut self) -> Option<(K, V)> {
         (!self.entries.is_empty()).then(|| self.entries.remove(0))
-    }
-
-    /// Removes and returns the entry with the largest key.
-    pub fn pop_last(&mut self) -> Option<(K, V)> {
-        self.entries.pop()
     }
 }
 
@@ -242,13 +228,6 @@ impl<K: Ord, V> VecMap<K, V> {
             .iter()
             .map(|(k, v)| (k, v))
     }
-
-    /// Moves every entry of `other` into `self`; `other`'s values win.
-    pub fn append(&mut self, other: &mut Self) {
-        for (k, v) in other.entries.drain(..) {
-            self.insert(k, v);
-        }
-    }
 }
 
 /// A place in a [`VecMap`], from [`VecMap::entry`].
@@ -273,11 +252,6 @@ pub struct VacantEntry<'a, K, V> {
 }
 
 impl<'a, K, V> Entry<'a, K, V> {
-    /// The value, inserting `default` first if there is none.
-    pub fn or_insert(self, default: V) -> &'a mut V {
-        self.or_insert_with(|| default)
-    }
-
     /// The value, inserting `make()` first if there is none.
     pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
         match self {
@@ -301,25 +275,9 @@ impl<'a, K, V> Entry<'a, K, V> {
         }
         self
     }
-
-    /// The entry's key.
-    pub fn key(&self) -> &K {
-        match self {
-            Entry::Occupied(o) => o.key(),
-            Entry::Vacant(v) => &v.key,
-        }
-    }
 }
 
 impl<'a, K, V> OccupiedEntry<'a, K, V> {
-    /// The key.
-    pub fn key(&self) -> &K {
-        &self.map.entries[self.index].0
-    }
-    /// The value.
-    pub fn get(&self) -> &V {
-        &self.map.entries[self.index].1
-    }
     /// The value, mutable.
     pub fn get_mut(&mut self) -> &mut V {
         &mut self.map.entries[self.index].1
@@ -328,21 +286,9 @@ impl<'a, K, V> OccupiedEntry<'a, K, V> {
     pub fn into_mut(self) -> &'a mut V {
         &mut self.map.entries[self.index].1
     }
-    /// Replaces the value, returning the old one.
-    pub fn insert(&mut self, value: V) -> V {
-        std::mem::replace(self.get_mut(), value)
-    }
-    /// Removes the entry, returning its value.
-    pub fn remove(self) -> V {
-        self.map.entries.remove(self.index).1
-    }
 }
 
 impl<'a, K, V> VacantEntry<'a, K, V> {
-    /// The key.
-    pub fn key(&self) -> &K {
-        &self.key
-    }
     /// Gives the key `value`.
     pub fn insert(self, value: V) -> &'a mut V {
         self.map.entries.insert(self.index, (self.key, value));
