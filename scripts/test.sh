@@ -36,11 +36,6 @@ cargo clippy -p baocao-client --target wasm32-unknown-unknown -- -D warnings
 
 step "the shared core compiles for wasm32 and imports nothing from the host"
 cargo test -p baocao-shared --target wasm32-unknown-unknown --no-run
-cargo test -p baocao-shared --target wasm32-unknown-unknown --features vec-maps --no-run
-
-step "the shared core's tests with the phone's maps (sorted vectors, not B-trees)"
-cargo clippy -p baocao-shared --all-targets --features vec-maps -- -D warnings
-cargo test -p baocao-shared --features vec-maps -- --test-threads 2
 
 step "client tests (native, then in headless Chromium with wasm-bindgen-test)"
 cargo test -p baocao-client --lib --test strings

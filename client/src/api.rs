@@ -5,16 +5,18 @@
 
 use crate::auth::{self, Login};
 use crate::i18n::{self, Lang, T};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use shared::aggregate::FigureValue;
-use shared::collections::Map;
 use shared::dataset::{Round, User};
-use shared::json::{FromJson, Json, JsonError, ToJson, object};
 use shared::{OrgUnit, ReportView, Template};
+use std::collections::BTreeMap;
 
 /// `GET /api/bootstrap`: everything the app needs to start, cached on the phone.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bootstrap {
     /// The server's automerge-repo peer id.
+    #[serde(default)]
     pub server_peer_id: String,
     /// The org-unit tree, flat.
     pub org_units: Vec<OrgUnit>,
@@ -23,24 +25,12 @@ pub struct Bootstrap {
     /// Users (demo sign-in).
     pub users: Vec<User>,
     /// Open reporting rounds.
+    #[serde(default)]
     pub rounds: Vec<Round>,
 }
 
-impl FromJson for Bootstrap {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(Bootstrap {
-            server_peer_id: o.or_default("server_peer_id")?,
-            org_units: o.req("org_units")?,
-            templates: o.req("templates")?,
-            users: o.req("users")?,
-            rounds: o.or_default("rounds")?,
-        })
-    }
-}
-
 /// One unit's row of `GET /api/reports`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct ReportRow {
     /// Org unit id.
     pub unit: String,
@@ -51,42 +41,20 @@ pub struct ReportRow {
     /// `not_started`, `in_progress` or `submitted` (later: approved, returned).
     pub status: String,
     /// Last change, ms since the epoch.
+    #[serde(default)]
     pub updated_at: Option<i64>,
     /// The report, when the server has one.
+    #[serde(default)]
     pub report: Option<ReportView>,
 }
 
-impl FromJson for ReportRow {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(ReportRow {
-            unit: o.req("unit")?,
-            unit_name: o.req("unit_name")?,
-            document_id: o.req("document_id")?,
-            status: o.req("status")?,
-            updated_at: o.opt("updated_at")?,
-            report: o.opt("report")?,
-        })
-    }
-}
-
 /// `GET /api/figures`: a round's consolidated figures.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Figures {
     /// Number of reporting units in the consolidating unit.
     pub reporting_units: u64,
     /// Figure id → value.
-    pub figures: Map<String, FigureValue>,
-}
-
-impl FromJson for Figures {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(Figures {
-            reporting_units: o.req("reporting_units")?,
-            figures: o.req("figures")?,
-        })
-    }
+    pub figures: BTreeMap<String, FigureValue>,
 }
 
 /// Why a request failed.
@@ -117,29 +85,27 @@ impl ApiError {
     }
 }
 
-async fn get<T: FromJson>(path: &str, query: &[(&str, &str)]) -> Result<T, ApiError> {
-    decode(&fetch_text(path, query).await?.0)
+async fn get<T: DeserializeOwned>(path: &str, query: &[(&str, &str)]) -> Result<T, ApiError> {
+    Ok(get_with_version(path, query).await?.0)
 }
 
-/// A GET's answer as text, and the API version the server announced
-/// (`None` from a server older than the header).
-async fn fetch_text(path: &str, query: &[(&str, &str)]) -> Result<(String, Option<u32>), ApiError> {
+/// A GET and the API version the server announced (`None` from a server
+/// older than the header).
+async fn get_with_version<T: DeserializeOwned>(
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<(T, Option<u32>), ApiError> {
     let request = authorized(gloo_net::http::Request::get(path)).query(query.iter().copied());
     let response = checked(request.send().await)?;
     let version = response
         .headers()
         .get(shared::API_VERSION_HEADER)
         .and_then(|v| v.trim().parse().ok());
-    let text = response
-        .text()
+    let body = response
+        .json::<T>()
         .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    Ok((text, version))
-}
-
-/// Reads an answer's JSON.
-fn decode<T: FromJson>(text: &str) -> Result<T, ApiError> {
-    T::from_json_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok((body, version))
 }
 
 /// Adds the session token, if the phone has one.
@@ -163,32 +129,22 @@ fn checked(
 }
 
 /// Sends a POST and reads its JSON answer.
-async fn read_post<T: FromJson>(request: gloo_net::http::Request) -> Result<(T, String), ApiError> {
-    let text = checked(request.send().await)?
-        .text()
+async fn read_post<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiError> {
+    checked(request.send().await)?
+        .json::<T>()
         .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    Ok((decode(&text)?, text))
+        .map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 /// `GET /api/session`: whether the server has accounts, and who this phone's
 /// token belongs to. A 401 means the token is missing, expired or revoked.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct SessionInfo {
     /// The token's user (none on a server without accounts).
+    #[serde(default)]
     pub user: Option<User>,
     /// True when the server requires a login.
     pub accounts: bool,
-}
-
-impl FromJson for SessionInfo {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(SessionInfo {
-            user: o.opt("user")?,
-            accounts: o.req("accounts")?,
-        })
-    }
 }
 
 /// Who the server thinks this phone is.
@@ -196,18 +152,21 @@ pub async fn session() -> Result<SessionInfo, ApiError> {
     get("/api/session", &[]).await
 }
 
-/// Logs in; the answer is the session to keep on the phone, with its text.
-pub async fn login(user: &str, password: &str) -> Result<(Login, String), ApiError> {
-    let credentials = object([("user", user.to_json()), ("password", password.to_json())]);
+/// Logs in; the answer is the session to keep on the phone.
+pub async fn login(user: &str, password: &str) -> Result<Login, ApiError> {
+    #[derive(Serialize)]
+    struct Credentials<'a> {
+        user: &'a str,
+        password: &'a str,
+    }
     let request = gloo_net::http::Request::post("/api/login")
-        .header("Content-Type", "application/json")
-        .body(credentials.to_string())
+        .json(&Credentials { user, password })
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     read_post(request).await
 }
 
 /// Exchanges the phone's token for a fresh one (the old one stops working).
-pub async fn renew() -> Result<(Login, String), ApiError> {
+pub async fn renew() -> Result<Login, ApiError> {
     let request = authorized(gloo_net::http::Request::post("/api/session/renew"))
         .build()
         .map_err(|e| ApiError::Decode(e.to_string()))?;
@@ -220,11 +179,10 @@ pub async fn logout() -> Result<(), ApiError> {
     checked(request.send().await).map(|_| ())
 }
 
-/// The directory (org units, templates, users and rounds), its text as
-/// the server sent it (kept on the phone as is), and the server's API version.
-pub async fn bootstrap() -> Result<(Bootstrap, String, Option<u32>), ApiError> {
-    let (text, version) = fetch_text("/api/bootstrap", &[]).await?;
-    Ok((decode(&text)?, text, version))
+/// The directory (org units, templates, users and rounds) and the server's
+/// API version.
+pub async fn bootstrap() -> Result<(Bootstrap, Option<u32>), ApiError> {
+    get_with_version("/api/bootstrap", &[]).await
 }
 
 /// Status and content of every unit's report in a round, from the server.

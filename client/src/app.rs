@@ -1,18 +1,17 @@
 //! The app root: provides the language, the sync loop and the session as
 //! context, shows the top bar (with where the data is) and routes the screens.
 
-use crate::components::district::district_page;
-use crate::components::report_form::report_page;
-use crate::components::report_list::report_list;
-use crate::components::start::start_screen;
-use crate::components::top_bar::top_bar;
-use crate::dom::{View, dynamic, el, untrack};
+use crate::components::district::DistrictPage;
+use crate::components::report_form::ReportPage;
+use crate::components::report_list::ReportList;
+use crate::components::start::StartScreen;
+use crate::components::top_bar::TopBar;
 use crate::i18n::{Lang, T, t};
 use crate::local_store;
-use crate::reactive::*;
 use crate::route::{Route, Router};
 use crate::session::{Session, peer_identity};
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 
 /// Whether the browser promised to keep this site's storage (see
 /// [`local_store::request_persistence`]); `None` until it answers.
@@ -20,7 +19,8 @@ use crate::sync_loop::SyncLoop;
 pub struct Persistence(pub RwSignal<Option<bool>>);
 
 /// The whole app.
-pub fn app() -> View {
+#[component]
+pub fn App() -> impl IntoView {
     let lang = RwSignal::new(local_store::get_json::<Lang>(local_store::LANG).unwrap_or_default());
     provide_context(lang);
     Effect::new(move |_| {
@@ -34,7 +34,7 @@ pub fn app() -> View {
     });
 
     let persisted = RwSignal::new(None::<bool>);
-    spawn_local(async move {
+    leptos::task::spawn_local(async move {
         persisted.set(local_store::request_persistence().await);
     });
     provide_context(Persistence(persisted));
@@ -45,17 +45,16 @@ pub fn app() -> View {
     provide_context(Session::start(sync));
 
     let router = Router::install();
-    let mut page = top_bar();
-    page.push(el("main").class("page").child(dynamic(move || {
-        let route = router.get();
-        // A screen's own reads re-render the screen's parts, not the route.
-        untrack(move || match route {
-            Route::Start => start_screen(),
-            Route::Reports => report_list(),
-            Route::Report(at) => report_page(at),
-            Route::District(at) => district_page(at),
-            Route::Unknown => el("p").class("notice").dyn_text(t(T::UnknownPage)).into(),
-        })
-    })));
-    page
+    view! {
+        <TopBar />
+        <main class="page">
+            {move || match router.get() {
+                Route::Start => view! { <StartScreen /> }.into_any(),
+                Route::Reports => view! { <ReportList /> }.into_any(),
+                Route::Report(at) => view! { <ReportPage at /> }.into_any(),
+                Route::District(at) => view! { <DistrictPage at /> }.into_any(),
+                Route::Unknown => view! { <p class="notice">{t(T::UnknownPage)}</p> }.into_any(),
+            }}
+        </main>
+    }
 }

@@ -5,8 +5,8 @@
 //! again"); the phone never throws away data because of it.
 
 use crate::local_store;
+use serde::{Deserialize, Serialize};
 use shared::dataset::User;
-use shared::json::{FromJson, Json, JsonError};
 use std::cell::RefCell;
 
 /// Renew a session once it has less than this left (sessions last 30 days),
@@ -14,7 +14,7 @@ use std::cell::RefCell;
 pub const RENEW_BELOW_MS: i64 = 25 * 24 * 3600 * 1000;
 
 /// What `POST /api/login` and `/api/session/renew` answer, as stored.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Login {
     /// The bearer token.
     pub token: String,
@@ -22,17 +22,6 @@ pub struct Login {
     pub expires_at: i64,
     /// Whose it is.
     pub user: User,
-}
-
-impl FromJson for Login {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(Login {
-            token: o.req("token")?,
-            expires_at: o.req("expires_at")?,
-            user: o.req("user")?,
-        })
-    }
 }
 
 impl Login {
@@ -59,9 +48,8 @@ pub fn token() -> Option<String> {
 
 /// Keeps a new login (or a renewed one). The token is used at once even if
 /// the browser refuses to store it; the error says it will not survive a reload.
-/// It is kept as the server's answer (`text`), read back with [`FromJson`].
-pub fn remember(login: Login, text: &str) -> Result<(), String> {
-    let stored = local_store::set_text(local_store::LOGIN, text);
+pub fn remember(login: Login) -> Result<(), String> {
+    let stored = local_store::set_json(local_store::LOGIN, &login);
     CURRENT.with(|c| *c.borrow_mut() = Some(login));
     stored
 }

@@ -2,8 +2,8 @@
 //! context — the report's key and template, the role it is filled in, the
 //! current view and validation, and the one way to change it.
 
-use crate::reactive::*;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 use shared::report::ReportError;
 use shared::template::Role;
 use shared::validate::{Issue, IssueKind};

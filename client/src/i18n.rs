@@ -4,11 +4,11 @@
 //! one `match`, so a missing translation is a compile error rather than a blank
 //! label. Strings with numbers or times in them are small functions below.
 
-use crate::reactive::*;
-use shared::json::{FromJson, Json, JsonError, ToJson, variant};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Interface language.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
     /// Tiếng Việt.
     #[default]
@@ -48,29 +48,12 @@ impl Lang {
     }
 }
 
-/// Kept as `"Vi"` / `"En"`, as earlier versions of the app stored it.
-impl FromJson for Lang {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        variant(json, &[("Vi", Lang::Vi), ("En", Lang::En)])
-    }
-}
-
-impl ToJson for Lang {
-    fn to_json(&self) -> Json {
-        let name = match self {
-            Lang::Vi => "Vi",
-            Lang::En => "En",
-        };
-        Json::Str(name.into())
-    }
-}
-
 /// The language signal every component reads (provided by the app root).
 pub fn use_lang() -> RwSignal<Lang> {
     expect_context::<RwSignal<Lang>>()
 }
 
-/// A reactive translation for [`crate::dom`] text: follows the language switch.
+/// A reactive translation for use inside `view!`: re-renders when the language changes.
 pub fn t(key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let lang = use_lang();
     move || key.get(lang.get())

@@ -1,10 +1,8 @@
-//! baocao's web app, compiled to wasm32: keeps every report on the phone as
-//! an Automerge document and syncs it with the server by itself whenever a
-//! connection exists.
+//! baocao's web app: a Leptos CSR app compiled to wasm32 that keeps every
+//! report on the phone as an Automerge document and syncs it with the server
+//! by itself whenever a connection exists.
 //!
-//! Layout: [`reactive`] and [`dom`] (signals and page building: the small
-//! framework the screens are written in), [`app`] (root, contexts, routes),
-//! [`sync_loop`] (the background sync
+//! Layout: [`app`] (root, contexts, routes), [`sync_loop`] (the background sync
 //! driver around the shared engine), [`local_store`] (localStorage),
 //! [`api`] (REST calls), [`auth`] (the kept login), [`session`] and
 //! [`directory`] (who does what),
@@ -15,13 +13,11 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod directory;
-pub mod dom;
 pub mod editor;
 pub mod format;
 pub mod i18n;
 pub mod ids;
 pub mod local_store;
-pub mod reactive;
 pub mod route;
 pub mod service_worker;
 pub mod session;
@@ -55,5 +51,5 @@ pub fn start() {
         }
         return;
     }
-    dom::mount(app::app);
+    leptos::mount::mount_to_body(app::App);
 }

@@ -8,12 +8,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use gloo_storage::{LocalStorage, Storage as _};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use shared::DocumentId;
-use shared::collections::Set;
-use shared::json::{FromJson, ToJson};
 use shared::sync::storage::{
     StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask,
 };
+use std::collections::BTreeSet;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Prefix of the engine's chunk keys: `baocao/doc/<StorageKey::joined>`.
@@ -61,24 +62,13 @@ pub async fn request_persistence() -> Option<bool> {
 }
 
 /// Reads a JSON setting; a missing or unreadable one is `None`.
-pub fn get_json<T: FromJson>(key: &str) -> Option<T> {
-    T::from_json_str(&get_text(key)?).ok()
+pub fn get_json<T: DeserializeOwned>(key: &str) -> Option<T> {
+    LocalStorage::get(key).ok()
 }
 
 /// Writes a JSON setting. Fails when the browser refuses (quota).
-pub fn set_json<T: ToJson + ?Sized>(key: &str, value: &T) -> Result<(), String> {
-    set_text(key, &value.to_json_string())
-}
-
-/// Reads a setting's text as stored.
-pub fn get_text(key: &str) -> Option<String> {
-    LocalStorage::raw().get_item(key).ok().flatten()
-}
-
-/// Writes a setting's text (e.g. a server answer kept as it came). Fails
-/// when the browser refuses (quota).
-pub fn set_text(key: &str, text: &str) -> Result<(), String> {
-    LocalStorage::raw().set_item(key, text).map_err(js_error)
+pub fn set_json<T: Serialize>(key: &str, value: &T) -> Result<(), String> {
+    LocalStorage::set(key, value).map_err(|e| e.to_string())
 }
 
 /// Removes a setting.
@@ -142,7 +132,7 @@ fn run(action: &StorageAction) -> Result<StorageOutcome, String> {
 /// Ids of the documents that have chunks on this phone: the app opens them
 /// all at start so they sync even if nobody opens their screen.
 pub fn stored_documents() -> Vec<DocumentId> {
-    let docs: Set<DocumentId> = all_keys(&LocalStorage::raw())
+    let docs: BTreeSet<DocumentId> = all_keys(&LocalStorage::raw())
         .iter()
         .filter_map(|k| k.strip_prefix(DOC_NS))
         .filter_map(|k| StorageKey::from_joined(k).document())

@@ -7,7 +7,7 @@
 //! opens the same screen (the service worker serves the app for every path).
 
 use crate::directory::Directory;
-use crate::reactive::*;
+use leptos::prelude::*;
 use shared::Template;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;

@@ -12,12 +12,12 @@ use crate::auth::{self, Login};
 use crate::directory::Directory;
 use crate::ids::random_hex;
 use crate::local_store;
-use crate::reactive::*;
 use crate::sync_loop::SyncLoop;
-
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use shared::PeerId;
 use shared::dataset::User;
-use shared::json::{FromJson, Json, JsonError, ToJson, object};
 use std::sync::Arc;
 
 /// The server's API version when this app cannot rely on it: another
@@ -97,7 +97,7 @@ impl Session {
 
     /// Remembers the chosen user on the phone.
     pub fn choose(&self, id: &str) {
-        if let Err(e) = local_store::set_json(local_store::USER, id) {
+        if let Err(e) = local_store::set_json(local_store::USER, &id) {
             web_sys::console::warn_1(&format!("cannot remember the user: {e}").into());
         }
         self.user_id.set(Some(id.to_string()));
@@ -112,8 +112,8 @@ impl Session {
 
     /// Logs in online and keeps the login; sync resumes with it at once.
     pub async fn log_in(self, user: &str, password: &str) -> Result<(), ApiError> {
-        let (login, text) = api::login(user.trim(), password).await?;
-        self.keep(login, &text);
+        let login = api::login(user.trim(), password).await?;
+        self.keep(login);
         self.sync.logged_in();
         self.refresh();
         Ok(())
@@ -145,8 +145,8 @@ impl Session {
     }
 
     /// Keeps a login (new or renewed) on the phone and in the signals.
-    fn keep(self, login: Login, text: &str) {
-        if let Err(e) = auth::remember(login.clone(), text) {
+    fn keep(self, login: Login) {
+        if let Err(e) = auth::remember(login.clone()) {
             web_sys::console::warn_1(&format!("cannot keep the login: {e}").into());
         }
         self.user_id.set(Some(login.user.id.clone()));
@@ -164,7 +164,7 @@ impl Session {
         }
         spawn_local(async move {
             match api::renew().await {
-                Ok((login, text)) => self.keep(login, &text),
+                Ok(login) => self.keep(login),
                 Err(e) if e.needs_login() => self.sync.require_login(),
                 Err(_) => {}
             }
@@ -184,7 +184,7 @@ impl Session {
                         self.sync.require_login();
                     }
                 }
-                Ok((boot, text, version)) => {
+                Ok((boot, version)) => {
                     let has_login = self.login.with_untracked(Option::is_some);
                     if self.accounts.get_untracked() != Some(has_login) {
                         self.accounts.set(Some(has_login));
@@ -203,7 +203,7 @@ impl Session {
                     }
                     match Directory::new(boot.clone()) {
                         Ok(directory) => {
-                            if let Err(e) = local_store::set_text(local_store::BOOTSTRAP, &text) {
+                            if let Err(e) = local_store::set_json(local_store::BOOTSTRAP, &boot) {
                                 web_sys::console::warn_1(
                                     &format!("cannot cache the directory: {e}").into(),
                                 );
@@ -228,29 +228,10 @@ fn now_ms() -> i64 {
 }
 
 /// This browser's identity in the sync protocol, made once and kept.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Identity {
     peer_id: String,
     storage_id: String,
-}
-
-impl FromJson for Identity {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(Identity {
-            peer_id: o.req("peer_id")?,
-            storage_id: o.req("storage_id")?,
-        })
-    }
-}
-
-impl ToJson for Identity {
-    fn to_json(&self) -> Json {
-        object([
-            ("peer_id", self.peer_id.to_json()),
-            ("storage_id", self.storage_id.to_json()),
-        ])
-    }
 }
 
 /// The peer id (`browser-<random>`) and storage id of this browser.

@@ -26,19 +26,18 @@
 //! acknowledged ones is known to be on the server.
 
 use crate::local_store::{self, acked_key};
-use crate::reactive::*;
 use crate::socket::{Socket, SocketEvent};
 use crate::{api, auth};
 use automerge::AutoCommit;
 use gloo_timers::callback::Timeout;
-use shared::collections::Map;
-use shared::json::{FromJson, Json, JsonError, ToJson, object};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -69,18 +68,6 @@ pub enum Link {
     Connecting,
     /// Connected and the handshake is done.
     Connected,
-}
-
-impl Link {
-    /// The name tests read in `data-link`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Link::Offline => "offline",
-            Link::Waiting => "waiting",
-            Link::Connecting => "connecting",
-            Link::Connected => "connected",
-        }
-    }
 }
 
 /// Where a document's data is.
@@ -131,7 +118,7 @@ pub struct SyncSnapshot {
     /// when it increases.
     pub connections: u64,
     /// Loaded documents.
-    pub docs: Map<DocumentId, DocStatus>,
+    pub docs: BTreeMap<DocumentId, DocStatus>,
     /// The last write the browser refused, until every document is stored.
     pub storage_error: Option<String>,
     /// The server refused this phone's session: sync waits for a login.
@@ -143,7 +130,7 @@ impl Default for SyncSnapshot {
         SyncSnapshot {
             link: Link::Waiting,
             connections: 0,
-            docs: Map::new(),
+            docs: BTreeMap::new(),
             storage_error: None,
             login_required: false,
         }
@@ -187,7 +174,7 @@ impl SyncSnapshot {
 }
 
 /// What the server acknowledged for a document, persisted per document.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Acked {
     /// The document's heads (hex), sorted, when the server held all of it.
     heads: Vec<String>,
@@ -195,26 +182,10 @@ struct Acked {
     at: i64,
 }
 
-impl FromJson for Acked {
-    fn from_json(json: &Json) -> Result<Self, JsonError> {
-        let o = json.object()?;
-        Ok(Acked {
-            heads: o.req("heads")?,
-            at: o.req("at")?,
-        })
-    }
-}
-
-impl ToJson for Acked {
-    fn to_json(&self) -> Json {
-        object([("heads", self.heads.to_json()), ("at", self.at.to_json())])
-    }
-}
-
 /// Handle to the loop; `Copy`, so components and callbacks share it freely.
 #[derive(Clone, Copy)]
 pub struct SyncLoop {
-    driver: StoredValue<Rc<RefCell<Driver>>>,
+    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
     snapshot: RwSignal<SyncSnapshot>,
 }
 
@@ -228,10 +199,10 @@ struct Driver {
     next_conn: u64,
     connections: u64,
     last_rx: i64,
-    acks: Map<DocumentId, Acked>,
-    revs: Map<DocumentId, u64>,
+    acks: BTreeMap<DocumentId, Acked>,
+    revs: BTreeMap<DocumentId, u64>,
     storage_error: Option<String>,
-    refused: Map<DocumentId, String>,
+    refused: BTreeMap<DocumentId, String>,
     armed_for: Option<i64>,
     dial_timer: Option<Timeout>,
     nudge_timer: Option<Timeout>,
@@ -252,10 +223,10 @@ impl SyncLoop {
             next_conn: 1,
             connections: 0,
             last_rx: 0,
-            acks: Map::new(),
-            revs: Map::new(),
+            acks: BTreeMap::new(),
+            revs: BTreeMap::new(),
             storage_error: None,
-            refused: Map::new(),
+            refused: BTreeMap::new(),
             armed_for: None,
             dial_timer: None,
             nudge_timer: None,
@@ -263,7 +234,7 @@ impl SyncLoop {
             storage_timer: None,
         };
         let this = SyncLoop {
-            driver: StoredValue::new(Rc::new(RefCell::new(driver))),
+            driver: StoredValue::new_local(Rc::new(RefCell::new(driver))),
             snapshot: RwSignal::new(SyncSnapshot::default()),
         };
         this.listen_to_browser();
@@ -377,7 +348,7 @@ impl SyncLoop {
     /// session (a network error here says nothing: the server is away).
     fn check_login(self) {
         let asked_with = auth::token();
-        crate::reactive::spawn_local(async move {
+        leptos::task::spawn_local(async move {
             // A login while the answer was on its way makes the answer stale.
             if let Err(e) = api::session().await
                 && e.needs_login()
@@ -732,7 +703,7 @@ impl Driver {
         } else {
             Link::Waiting
         };
-        let mut docs = Map::new();
+        let mut docs = BTreeMap::new();
         for id in self.sync.loaded_docs() {
             let Some(doc) = self.sync.doc_mut(&id) else {
                 continue;
@@ -762,7 +733,7 @@ impl Driver {
 
 fn heads_text(heads: &[automerge::ChangeHash]) -> Vec<String> {
     let mut out: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
-    shared::collections::sort_by(&mut out, |a, b| a.cmp(b));
+    out.sort();
     out
 }
 

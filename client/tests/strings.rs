@@ -7,14 +7,13 @@
 //! What counts as "shown to users" (the sources are tokenized with
 //! `proc-macro2`, so comments, raw strings and lifetimes are handled the way
 //! rustc handles them):
-//! - the literal arguments of the calls that put text on screen: the page
-//!   builder's `text(…)` and `dyn_text(…)` (`client/src/dom.rs`, closures
-//!   included), and the DOM's `set_inner_text`, `set_text_content`,
-//!   `set_data`, `create_text_node`, `confirm_with_message`, `alert_with_message`;
-//! - the values given to the attributes a person sees or hears (`title`,
-//!   `placeholder`, `aria-label`, `alt`, `label`, `aria-description`) with
-//!   `attr(…)` or `dyn_attr(…)` — including `format!` literals in them;
-//! - anywhere: literals with non-ASCII letters (Vietnamese words).
+//! - inside a `view!` macro: text nodes, and the values of the attributes a
+//!   person sees or hears (`title`, `placeholder`, `aria-label`, `alt`,
+//!   `label`, `aria-description`) — including `format!` literals in them;
+//! - anywhere: literals with non-ASCII letters (Vietnamese words), and the
+//!   literal arguments of the DOM calls that put text on screen
+//!   (`set_inner_text`, `set_text_content`, `confirm_with_message`,
+//!   `alert_with_message`).
 //!
 //! A literal passes when, with its `{…}` format placeholders removed, it has
 //! no letter at all (`" · "`, `"{f}/{t}"`, `"← "`), or is one of the
@@ -41,12 +40,8 @@ const VISIBLE_ATTRIBUTES: &[&str] = &[
     "label",
 ];
 
-/// Calls that put their argument on screen.
+/// DOM methods that put their argument on screen.
 const TEXT_SINKS: &[&str] = &[
-    "text",
-    "dyn_text",
-    "set_data",
-    "create_text_node",
     "set_inner_text",
     "set_text_content",
     "confirm_with_message",
@@ -72,7 +67,7 @@ fn findings(source: &str) -> Vec<Finding> {
     out
 }
 
-/// Rust code: look for text sinks, visible attributes and Vietnamese.
+/// Rust code outside `view!`: look for `view!{…}`, text sinks and Vietnamese.
 /// Attributes (doc comments are `#[doc = "…"]`) are skipped, and so is the
 /// item after `#[cfg(test)]`: test data is not shown to anyone.
 fn scan_rust(tokens: &[TokenTree], out: &mut Vec<Finding>) {
@@ -91,15 +86,11 @@ fn scan_rust(tokens: &[TokenTree], out: &mut Vec<Finding>) {
             }
             continue;
         }
+        if let Some(next) = nested_view(tokens, i, out) {
+            i = next;
+            continue;
+        }
         match &tokens[i] {
-            TokenTree::Ident(id) if ATTRIBUTE_SETTERS.iter().any(|s| id == s) => {
-                if let Some(TokenTree::Group(g)) = tokens.get(i + 1)
-                    && check_attribute(g, out)
-                {
-                    i += 2;
-                    continue;
-                }
-            }
             TokenTree::Ident(id) if TEXT_SINKS.iter().any(|s| id == s) => {
                 if let Some(TokenTree::Group(g)) = tokens.get(i + 1) {
                     for_each_literal(&g.stream(), &mut |line, text| {
@@ -111,8 +102,6 @@ fn scan_rust(tokens: &[TokenTree], out: &mut Vec<Finding>) {
                             });
                         }
                     });
-                    i += 2;
-                    continue;
                 }
             }
             TokenTree::Group(g) => scan_rust(&g.stream().into_iter().collect::<Vec<_>>(), out),
@@ -154,33 +143,141 @@ fn attribute_at(tokens: &[TokenTree], i: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// The builder calls that set an attribute: `attr("title", "…")`.
-const ATTRIBUTE_SETTERS: &[&str] = &["attr", "dyn_attr", "set_attribute"];
-
-/// `attr(name, value)`: when `name` is a visible attribute, the literals in
-/// `value` (a closure or `format!` included) are shown.
-/// Returns whether it was such an attribute (then its value is checked).
-fn check_attribute(args: &proc_macro2::Group, out: &mut Vec<Finding>) -> bool {
-    let tokens: Vec<TokenTree> = args.stream().into_iter().collect();
-    let Some(TokenTree::Literal(name)) = tokens.first() else {
-        return false;
-    };
-    let visible =
-        string_value(&name.to_string()).is_some_and(|n| VISIBLE_ATTRIBUTES.contains(&n.as_str()));
-    if !visible {
-        return false;
-    }
-    let value: TokenStream = tokens.into_iter().skip(1).collect();
-    for_each_literal(&value, &mut |line, text| {
-        if has_words(text) {
-            out.push(Finding {
-                line,
-                literal: text.to_string(),
-                why: "visible attribute",
-            });
+/// Inside `view!`: attributes `name=value` and children (text and `{blocks}`).
+fn scan_view(tokens: &[TokenTree], out: &mut Vec<Finding>) {
+    // The attribute whose value is being read, if any; a value ends at the
+    // next attribute name, `>` or `/`.
+    let mut attribute: Option<String> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        // A view inside an attribute value (`fallback=|| view! {…}`).
+        if let Some(next) = nested_view(tokens, i, out) {
+            i = next;
+            continue;
         }
-    });
-    true
+        if let Some((name, next)) = attribute_start(tokens, i) {
+            attribute = Some(name);
+            i = next;
+            continue;
+        }
+        match &tokens[i] {
+            TokenTree::Punct(p) if matches!(p.as_char(), '>' | '/') => attribute = None,
+            TokenTree::Literal(lit) => {
+                if let Some(text) = string_value(&lit.to_string()) {
+                    let line = lit.span().start().line;
+                    check_view_literal(attribute.as_deref(), line, &text, out);
+                }
+            }
+            TokenTree::Group(g) => {
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                if g.delimiter() == Delimiter::Brace && attribute.is_none() {
+                    // A child block: Rust code whose value is shown.
+                    scan_child_block(&inner, out);
+                } else {
+                    // An attribute value's parentheses (e.g. `format!(…)`).
+                    for_each_literal(&g.stream(), &mut |line, text| {
+                        check_view_literal(attribute.as_deref(), line, text, out);
+                    });
+                    scan_rust(&inner, out);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// A `{…}` child of an element: literals in it become text (`{"word"}`,
+/// `format!("… {x}")`), except inside nested `view!`s, scanned as views.
+fn scan_child_block(tokens: &[TokenTree], out: &mut Vec<Finding>) {
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some(next) = nested_view(tokens, i, out) {
+            i = next;
+            continue;
+        }
+        match &tokens[i] {
+            TokenTree::Literal(lit) => {
+                if let Some(text) = string_value(&lit.to_string()) {
+                    check_view_literal(None, lit.span().start().line, &text, out);
+                }
+            }
+            TokenTree::Group(g) => {
+                scan_child_block(&g.stream().into_iter().collect::<Vec<_>>(), out)
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+fn check_view_literal(attribute: Option<&str>, line: usize, text: &str, out: &mut Vec<Finding>) {
+    let visible = attribute.is_none_or(|a| VISIBLE_ATTRIBUTES.contains(&a));
+    if visible && has_words(text) {
+        out.push(Finding {
+            line,
+            literal: text.to_string(),
+            why: match attribute {
+                None => "text node in view!",
+                Some(_) => "visible attribute in view!",
+            },
+        });
+    }
+}
+
+/// `name=` at `i` (names may contain `-` and `:`, e.g. `data-testid`,
+/// `on:click`, `prop:value`, `class:invalid`): the name and the index after `=`.
+fn attribute_start(tokens: &[TokenTree], i: usize) -> Option<(String, usize)> {
+    let TokenTree::Ident(first) = &tokens[i] else {
+        return None;
+    };
+    // An identifier right after `::` or `.` is a path or a method, not a name.
+    if i > 0
+        && let TokenTree::Punct(p) = &tokens[i - 1]
+        && matches!(p.as_char(), ':' | '.' | '-')
+    {
+        return None;
+    }
+    let mut name = first.to_string();
+    let mut j = i + 1;
+    loop {
+        match (tokens.get(j), tokens.get(j + 1)) {
+            (Some(TokenTree::Punct(p)), Some(TokenTree::Ident(next)))
+                if matches!(p.as_char(), '-' | ':') =>
+            {
+                name.push(p.as_char());
+                name.push_str(&next.to_string());
+                j += 2;
+            }
+            _ => break,
+        }
+    }
+    match (tokens.get(j), tokens.get(j + 1)) {
+        // `=`, but not `==` or `=>` (`=||` is an attribute with a closure).
+        (Some(TokenTree::Punct(p)), next) if p.as_char() == '=' => {
+            let joined = p.spacing() == proc_macro2::Spacing::Joint
+                && matches!(next, Some(TokenTree::Punct(q)) if matches!(q.as_char(), '=' | '>'));
+            (!joined).then_some((name, j + 1))
+        }
+        _ => None,
+    }
+}
+
+/// `view! {…}` at `i`: scans it as a view and returns the index after it.
+fn nested_view(tokens: &[TokenTree], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
+    match (&tokens[i], tokens.get(i + 1), tokens.get(i + 2)) {
+        (TokenTree::Ident(id), bang, Some(TokenTree::Group(g)))
+            if id == "view" && is_bang(bang) =>
+        {
+            scan_view(&g.stream().into_iter().collect::<Vec<_>>(), out);
+            Some(i + 3)
+        }
+        _ => None,
+    }
+}
+
+fn is_bang(t: Option<&TokenTree>) -> bool {
+    matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '!')
 }
 
 fn for_each_literal(stream: &TokenStream, f: &mut dyn FnMut(usize, &str)) {
@@ -270,22 +367,21 @@ fn every_shown_string_comes_from_the_translation_table() {
 fn the_checker_finds_shown_literals_and_ignores_the_rest() {
     let source = r##"
         /// Doc comments are not shown: "Tải".
-        fn page() -> View {
+        fn page() -> impl IntoView {
             let ok = "class-name";
             let bad = "Tải lại";
             web_sys::window().unwrap().confirm_with_message("Sure?");
-            el("div")
-                .class("a b")
-                .attr("data-testid", &format!("row-{}", 1))
-                .on("click", |_| ())
-                .text("Hello")
-                .dyn_text(t(T::Loading))
-                .text(" · ")
-                .child(el("input").attr("placeholder", "Type here").dyn_attr("title", move || Some(format!("Row {}", 2))))
-                .dyn_text(move || format!("{f}/{t}"))
-                .dyn_text(move || if x == "draft" { "Nháp" } else { "" })
-                .child(text("Nested"))
-                .into()
+            view! {
+                <div class="a b" data-testid=format!("row-{}", 1) on:click=|_| ()>
+                    "Hello"
+                    {t(T::Loading)} " · "
+                    <input placeholder="Type here" title=format!("Row {}", 2) />
+                    {move || format!("{f}/{t}")}
+                    {move || if x == "draft" { "Nháp" } else { "" }}
+                    {view! { <b>"Nested"</b> }}
+                    <Routes fallback=|| view! { <p class="x">"Fallback"</p> }>"Child"</Routes>
+                </div>
+            }
         }
         #[cfg(test)]
         mod tests {
@@ -296,21 +392,22 @@ fn the_checker_finds_shown_literals_and_ignores_the_rest() {
         .into_iter()
         .map(|f| (f.literal, f.why))
         .collect();
-    let sink = "text put on screen by a DOM call";
     let want = vec![
         (
             "Tải lại".to_string(),
             "Vietnamese words outside the translation table",
         ),
-        ("Sure?".to_string(), sink),
-        ("Hello".to_string(), sink),
-        ("Type here".to_string(), "visible attribute"),
-        ("Row {}".to_string(), "visible attribute"),
-        // A comparison inside shown text is reported too: such code
-        // belongs in a function of its own.
-        ("draft".to_string(), sink),
-        ("Nháp".to_string(), sink),
-        ("Nested".to_string(), sink),
+        ("Sure?".to_string(), "text put on screen by a DOM call"),
+        ("Hello".to_string(), "text node in view!"),
+        ("Type here".to_string(), "visible attribute in view!"),
+        ("Row {}".to_string(), "visible attribute in view!"),
+        // A comparison inside a shown block is reported too: such code
+        // belongs in a function outside `view!`.
+        ("draft".to_string(), "text node in view!"),
+        ("Nháp".to_string(), "text node in view!"),
+        ("Nested".to_string(), "text node in view!"),
+        ("Fallback".to_string(), "text node in view!"),
+        ("Child".to_string(), "text node in view!"),
     ];
     let mut got_sorted = got.clone();
     got_sorted.sort();

@@ -10,8 +10,8 @@
 
 use automerge::AutoCommit;
 use baocao_client::local_store;
-use baocao_client::reactive::Owner;
 use baocao_client::sync_loop::{SyncLoop, SyncState};
+use leptos::prelude::*;
 use shared::sync::storage::{StorageAction, StorageKey, StorageOutcome, StorageTask, TaskId};
 use shared::{PeerId, ReportKey, Template, Value};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -163,9 +163,9 @@ async fn acknowledged_heads_read_as_on_the_server_after_a_reload() {
     }
     let mut heads: Vec<String> = doc.get_heads().iter().map(|h| h.to_string()).collect();
     heads.sort();
-    local_store::set_text(
+    local_store::set_json(
         &local_store::acked_key(&id),
-        &serde_json::json!({ "heads": heads, "at": 1_720_000_000_000_i64 }).to_string(),
+        &serde_json::json!({ "heads": heads, "at": 1_720_000_000_000_i64 }),
     )
     .unwrap();
 

@@ -1,11 +1,11 @@
 //! Consolidation: the figures of a district (or province) computed from the
 //! reports of the units below it, as the template says.
 
-use crate::collections::Map;
 use crate::report::{Record, ReportView};
 use crate::template::{FieldType, Figure, FigureKind, Filter, Role, Scope, Template};
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One unit's part in a consolidation: its role and its report, if it has one.
 #[derive(Clone, Copy, Debug)]
@@ -65,7 +65,7 @@ pub struct Group {
     /// Number of records.
     pub records: u64,
     /// Column sums.
-    pub sums: Map<String, f64>,
+    pub sums: BTreeMap<String, f64>,
 }
 
 /// One record of a [`FigureValue::List`], with the unit that entered it.
@@ -81,7 +81,7 @@ pub struct ListItem {
 pub fn compute(
     template: &Template,
     contributions: &[Contribution<'_>],
-) -> Map<String, FigureValue> {
+) -> BTreeMap<String, FigureValue> {
     template
         .all_figures()
         .iter()
@@ -266,7 +266,7 @@ fn compute_one(template: &Template, fig: &Figure, all: &[Contribution<'_>]) -> F
                 )) => order_by.clone(),
                 _ => None,
             };
-            crate::collections::sort_by(&mut items, |a, b| {
+            items.sort_by(|a, b| {
                 let key = |i: &ListItem| {
                     order_by
                         .as_ref()

@@ -1,13 +1,13 @@
 //! Data files loaded at first start: users, reporting rounds and report
 //! contents (the demo district, or a real district's initial load).
 
-use crate::collections::Map;
 use crate::report::{ReportDoc, ReportError, ReportKey};
 use crate::template::{FieldType, Template};
 use crate::time::Timestamp;
 use crate::value::Value;
 use automerge::AutoCommit;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What a user may do; applies to the whole subtree of the user's unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,13 +65,13 @@ pub struct ReportSeed {
     pub status: Option<String>,
     /// Scalar fields.
     #[serde(default)]
-    pub fields: Map<String, Value>,
+    pub fields: BTreeMap<String, Value>,
     /// Records per records field.
     #[serde(default)]
-    pub records: Map<String, Vec<Map<String, Value>>>,
+    pub records: BTreeMap<String, Vec<BTreeMap<String, Value>>>,
     /// Narratives.
     #[serde(default)]
-    pub narratives: Map<String, String>,
+    pub narratives: BTreeMap<String, String>,
 }
 
 /// Users file: `[[users]]`.

@@ -11,11 +11,9 @@
 
 pub mod access;
 pub mod aggregate;
-pub mod collections;
 mod crdt;
 pub mod dataset;
 pub mod date;
-pub mod json;
 pub mod org;
 pub mod period;
 pub mod protocol;

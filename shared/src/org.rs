@@ -3,8 +3,8 @@
 //! two-level provinces, and a reviewer is simply whoever sits one level above
 //! the reporting unit.
 
-use crate::collections::Map;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// One administrative unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,8 +50,8 @@ pub enum OrgError {
 #[derive(Clone, Debug, Default)]
 pub struct OrgTree {
     units: Vec<OrgUnit>,
-    index: Map<String, usize>,
-    children: Map<String, Vec<usize>>,
+    index: HashMap<String, usize>,
+    children: HashMap<String, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -62,7 +62,7 @@ struct UnitsFile {
 impl OrgTree {
     /// Builds and checks a tree from a flat list with parent references.
     pub fn from_units(units: Vec<OrgUnit>) -> Result<OrgTree, OrgError> {
-        let mut index = Map::new();
+        let mut index = HashMap::with_capacity(units.len());
         for (i, u) in units.iter().enumerate() {
             if u.id.trim().is_empty() || u.name.trim().is_empty() || u.kind.trim().is_empty() {
                 return Err(OrgError::Empty);
@@ -71,7 +71,7 @@ impl OrgTree {
                 return Err(OrgError::Duplicate(u.id.clone()));
             }
         }
-        let mut children: Map<String, Vec<usize>> = Map::new();
+        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, u) in units.iter().enumerate() {
             if let Some(p) = &u.parent {
                 if !index.contains_key(p) {

@@ -2,9 +2,9 @@
 //! fields, validation rules, who fills the report in, how often, and how each
 //! figure aggregates upward. Adding a template needs no code change.
 
-use crate::collections::Set;
 use crate::period::PeriodKind;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// A report template.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -487,7 +487,7 @@ impl Template {
                 "id must be non-empty ASCII letters, digits, - or _".into()
             ));
         }
-        let mut ids = Set::new();
+        let mut ids = HashSet::new();
         for (_, f) in self.fields() {
             if f.id.is_empty() || f.id.contains(['/', ':']) {
                 return Err(bad(format!("field id {:?} is empty or has / or :", f.id)));
@@ -505,7 +505,7 @@ impl Template {
                 )));
             }
             if let FieldType::Records { columns, order_by } = &f.ty {
-                let mut cols = Set::new();
+                let mut cols = HashSet::new();
                 for c in columns {
                     if !c.ty.is_scalar() {
                         return Err(bad(format!(
@@ -541,7 +541,7 @@ impl Template {
         }
         // An old id names one field, and never a field of this version: its
         // values would otherwise have two homes.
-        let mut old_ids = Set::new();
+        let mut old_ids = HashSet::new();
         for (_, f) in self.fields() {
             for old in &f.renamed_from {
                 if ids.contains(old.as_str()) || !old_ids.insert(old.as_str()) {
@@ -566,7 +566,7 @@ impl Template {
                 return Err(bad(format!("rule {:?}: {x:?} is not a number field", r.id)));
             }
         }
-        let mut figure_ids = Set::new();
+        let mut figure_ids = HashSet::new();
         for fig in self.all_figures() {
             if !figure_ids.insert(fig.id.clone()) {
                 return Err(bad(format!("duplicate figure id {:?}", fig.id)));

@@ -6,10 +6,10 @@
 mod harness;
 
 use harness::{Network, edit};
-use shared::collections::Map;
 use shared::report::ReportMeta;
 use shared::sync::{AccessPolicy, ConnId, SyncEvent, SyncNotice};
 use shared::{DocumentId, ReportKey, Value};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// Units a connection may read, and units it may write.
@@ -17,7 +17,7 @@ type Units = (Vec<&'static str>, Vec<&'static str>);
 
 /// Per connection: what it may read and write.
 #[derive(Clone, Default)]
-struct Grants(Arc<Mutex<Map<ConnId, Units>>>);
+struct Grants(Arc<Mutex<BTreeMap<ConnId, Units>>>);
 
 fn unit_of(doc: &automerge::Automerge) -> Option<String> {
     ReportMeta::read(doc).ok().map(|m| m.key.unit)

@@ -4,16 +4,15 @@
 //! needs a network; it says so, and reloads by itself on reconnection.
 
 use crate::api::{self, ApiError, Figures, ReportRow};
-use crate::components::district_review::{conflict_list, submission_table};
-use crate::components::start::directory_missing;
+use crate::components::district_review::{ConflictList, SubmissionTable};
+use crate::components::start::DirectoryMissing;
 use crate::directory::Directory;
-use crate::dom::{View, dynamic, el, text, untrack};
 use crate::format::{date_time, number, period_label, status, value};
 use crate::i18n::{Lang, T, completeness, t, unit_noun, use_lang};
-use crate::reactive::*;
 use crate::route::ReportRef;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 use shared::Template;
 use shared::aggregate::{FigureValue, Group, ListItem};
 use shared::template::{Aggregate, Column, FieldType, Role};
@@ -21,36 +20,38 @@ use shared::validate::progress;
 use std::sync::Arc;
 
 /// `/district/:template/:period/:unit`.
-pub fn district_page(
-    // The report the URL names.
+#[component]
+pub fn DistrictPage(
+    /// The report the URL names.
     at: ReportRef,
-) -> View {
+) -> impl IntoView {
     let session = expect_context::<Session>();
-    dynamic(move || {
-        let dir = session.directory.get();
-        untrack(|| {
-            let Some(dir) = dir else {
-                return directory_missing();
-            };
-            match at.template_in(&dir) {
-                Some(template) => district_summary(
-                    dir.clone(),
-                    Arc::new(template),
-                    at.period.clone(),
-                    at.unit.clone(),
-                ),
-                None => el("p").class("notice").dyn_text(t(T::UnknownReport)).into(),
+    move || {
+        let Some(dir) = session.directory.get() else {
+            return view! { <DirectoryMissing /> }.into_any();
+        };
+        match at.template_in(&dir) {
+            Some(template) => view! {
+                <DistrictSummary
+                    dir=dir.clone()
+                    template=Arc::new(template)
+                    period=at.period.clone()
+                    unit=at.unit.clone()
+                />
             }
-        })
-    })
+            .into_any(),
+            None => view! { <p class="notice">{t(T::UnknownReport)}</p> }.into_any(),
+        }
+    }
 }
 
-fn district_summary(
+#[component]
+fn DistrictSummary(
     dir: Arc<Directory>,
     template: Arc<Template>,
     period: String,
     unit: String,
-) -> View {
+) -> impl IntoView {
     let lang = use_lang();
     let sync = expect_context::<SyncLoop>();
     // Refetch whenever the sync loop (re)connects: the server is reachable again.
@@ -78,85 +79,72 @@ fn district_summary(
     let totals = {
         let template = template.clone();
         let dir = dir.clone();
-        dynamic(move || {
-            let loaded = figures.get();
-            untrack(|| match loaded {
-                None => el("p").class("notice").dyn_text(t(T::Loading)).into(),
-                Some(Err(e)) => needs_network(e),
-                Some(Ok(f)) => figure_list(dir.clone(), template.clone(), f),
-            })
-        })
+        move || match figures.get() {
+            None => view! { <p class="notice">{t(T::Loading)}</p> }.into_any(),
+            Some(Err(e)) => view! { <NeedsNetwork error=e /> }.into_any(),
+            Some(Ok(f)) => {
+                view! { <FigureList dir=dir.clone() template=template.clone() figures=f /> }
+                    .into_any()
+            }
+        }
     };
     let units = {
         let template = template.clone();
         let period = period.clone();
-        dynamic(move || {
-            let loaded = reports.get();
-            untrack(|| match loaded {
-                None => el("p").class("notice").dyn_text(t(T::Loading)).into(),
-                Some(Err(e)) => needs_network(e),
-                Some(Ok(rows)) => unit_list(template.clone(), period.clone(), rows),
-            })
-        })
+        move || match reports.get() {
+            None => view! { <p class="notice">{t(T::Loading)}</p> }.into_any(),
+            Some(Err(e)) => view! { <NeedsNetwork error=e /> }.into_any(),
+            Some(Ok(rows)) => {
+                view! { <UnitList template=template.clone() period=period.clone() rows /> }
+                    .into_any()
+            }
+        }
     };
-    el("section")
-        .class("district")
-        .testid("district")
-        .child(
-            el("a")
-                .class("back")
-                .attr("href", "/reports")
-                .text("← ")
-                .dyn_text(t(T::BackToList)),
-        )
-        .child(el("h1").text(&dir.unit_name(&unit)))
-        .child(
-            el("p")
-                .class("sub")
-                .dyn_text(move || lang.get().pick(&title, title_en.as_deref()).to_string())
-                .text(" · ")
-                .dyn_text(move || period_label(lang.get(), &label_period)),
-        )
-        .child(el("h2").dyn_text(t(T::Totals)))
-        .child(totals)
-        .child(el("h2").dyn_text(t(T::Communes)))
-        .child(units)
-        .child(el("h2").dyn_text(t(T::SubmissionTitle)))
-        .child(submission_table(
-            template.id.clone(),
-            period.clone(),
-            unit.clone(),
-        ))
-        .child(el("h2").dyn_text(t(T::ConflictsTitle)))
-        .child(conflict_list(
-            dir.clone(),
-            template.clone(),
-            period,
-            unit.clone(),
-        ))
-        .into()
+    view! {
+        <section class="district" data-testid="district">
+            <a class="back" href="/reports">
+                "← "
+                {t(T::BackToList)}
+            </a>
+            <h1>{dir.unit_name(&unit)}</h1>
+            <p class="sub">
+                {move || lang.get().pick(&title, title_en.as_deref()).to_string()} " · "
+                {move || period_label(lang.get(), &label_period)}
+            </p>
+            <h2>{t(T::Totals)}</h2>
+            {totals}
+            <h2>{t(T::Communes)}</h2>
+            {units}
+            <h2>{t(T::SubmissionTitle)}</h2>
+            <SubmissionTable template=template.id.clone() period=period.clone() unit=unit.clone() />
+            <h2>{t(T::ConflictsTitle)}</h2>
+            <ConflictList dir=dir.clone() template=template.clone() period unit=unit.clone() />
+        </section>
+    }
 }
 
-fn needs_network(error: ApiError) -> View {
+#[component]
+fn NeedsNetwork(error: ApiError) -> impl IntoView {
     let lang = use_lang();
     let offline = matches!(error, ApiError::Network(_));
-    let text = move || {
+    move || {
         let lang = lang.get();
-        if offline {
+        let text = if offline {
             T::DistrictNeedsNetwork.get(lang).to_string()
         } else {
             error.message(lang)
+        };
+        view! {
+            <p class="notice error" data-testid="district-offline">
+                {text}
+            </p>
         }
-    };
-    el("p")
-        .class("notice error")
-        .testid("district-offline")
-        .dyn_text(text)
-        .into()
+    }
 }
 
 /// Every reporting unit: status, last change, progress and a few key figures.
-fn unit_list(template: Arc<Template>, period: String, rows: Vec<ReportRow>) -> View {
+#[component]
+fn UnitList(template: Arc<Template>, period: String, rows: Vec<ReportRow>) -> impl IntoView {
     let lang = use_lang();
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     // Approved reports were submitted; returned ones are being worked on again.
@@ -190,105 +178,88 @@ fn unit_list(template: Arc<Template>, period: String, rows: Vec<ReportRow>) -> V
                         .and_then(|r| r.fields.get(id))
                         .map(|v| v.display_vi());
                     let (label, label_en) = (label.clone(), label_en.clone());
-                    el("li")
-                        .dyn_text(move || lang.get().pick(&label, label_en.as_deref()).to_string())
-                        .text(": ")
-                        .child(el("strong").dyn_text(move || {
-                            shown
-                                .clone()
-                                .unwrap_or_else(|| T::NotFilled.get(lang.get()).to_string())
-                        }))
+                    view! {
+                        <li>
+                            {move || lang.get().pick(&label, label_en.as_deref()).to_string()} ": "
+                            <strong>
+                                {shown
+                                    .clone()
+                                    .unwrap_or_else(|| T::NotFilled.get(lang.get()).to_string())}
+                            </strong>
+                        </li>
+                    }
                 })
-                .collect::<View>();
+                .collect_view();
             let state = row.status.clone();
             let updated = row.updated_at.map(date_time);
-            el("li")
-                .class("unit-row")
-                .testid(&format!("unit-{}", row.unit))
-                .child(
-                    el("div")
-                        .class("unit-head")
-                        .child(
-                            el("a")
-                                .attr("href", &href)
-                                .class("unit-name")
-                                .text(&row.unit_name),
-                        )
-                        .child(
-                            el("span")
-                                .class(&format!("badge status-{}", row.status))
-                                .dyn_text(move || status(lang.get(), Some(&state))),
-                        ),
-                )
-                .child(
-                    el("div")
-                        .class("unit-meta")
-                        .child(
-                            progress_text
-                                .map(|p| el("span").text(&p).text(" ").dyn_text(t(T::Progress))),
-                        )
-                        .child(
-                            updated
-                                .map(|u| el("span").dyn_text(t(T::UpdatedAt)).text(" ").text(&u)),
-                        ),
-                )
-                .child(el("ul").class("key-figures").child(figures))
+            view! {
+                <li class="unit-row" data-testid=format!("unit-{}", row.unit)>
+                    <div class="unit-head">
+                        <a href=href class="unit-name">
+                            {row.unit_name.clone()}
+                        </a>
+                        <span class=format!("badge status-{}", row.status)>
+                            {move || status(lang.get(), Some(&state))}
+                        </span>
+                    </div>
+                    <div class="unit-meta">
+                        {progress_text
+                            .map(|p| view! { <span>{p} " " {t(T::Progress)}</span> })}
+                        {updated
+                            .map(|u| view! { <span>{t(T::UpdatedAt)} " " {u}</span> })}
+                    </div>
+                    <ul class="key-figures">{figures}</ul>
+                </li>
+            }
         })
-        .collect::<View>();
-    let mut view = View::from(
-        el("p")
-            .class("completeness")
-            .testid("completeness")
-            .dyn_text(move || completeness(lang.get(), submitted, started, not_started)),
-    );
-    view.push(el("ul").class("unit-list").child(items));
-    view
+        .collect_view();
+    view! {
+        <p class="completeness" data-testid="completeness">
+            {move || completeness(lang.get(), submitted, started, not_started)}
+        </p>
+        <ul class="unit-list">{items}</ul>
+    }
 }
 
 /// The consolidated figures in template order.
-fn figure_list(dir: Arc<Directory>, template: Arc<Template>, figures: Figures) -> View {
+#[component]
+fn FigureList(dir: Arc<Directory>, template: Arc<Template>, figures: Figures) -> impl IntoView {
     let lang = use_lang();
-    dynamic(move || {
+    move || {
         let lang = lang.get();
-        untrack(|| {
-            let noun = unit_noun(lang, &template.filled_by);
-            // The number of reporting units, unless the template has it as a figure.
-            let has_units_figure = template
-                .figures
-                .iter()
-                .any(|f| matches!(f.kind, shared::template::FigureKind::Units));
-            let head = (!has_units_figure).then(|| {
-                el("div")
-                    .class("figure")
-                    .child(
-                        el("span")
-                            .class("figure-label")
-                            .text(T::ReportingUnits.get(lang)),
-                    )
-                    .child(el("span").class("figure-value").text(&format!(
-                        "{} {noun}",
-                        number(figures.reporting_units as f64)
-                    )))
-            });
-            let rows = template
-                .all_figures()
-                .into_iter()
-                .filter_map(|fig| {
-                    let v = figures.figures.get(&fig.id)?;
-                    let label = lang.pick(&fig.label, fig.label_en.as_deref()).to_string();
-                    let shown = figure_value(lang, &dir, &template, &fig.kind, v, &noun);
-                    Some(
-                        el("div")
-                            .class("figure")
-                            .testid(&format!("figure-{}", fig.id))
-                            .child(el("span").class("figure-label").text(&label))
-                            .child(el("div").class("figure-value").child(shown)),
-                    )
+        let noun = unit_noun(lang, &template.filled_by);
+        // The number of reporting units, unless the template has it as a figure.
+        let has_units_figure = template
+            .figures
+            .iter()
+            .any(|f| matches!(f.kind, shared::template::FigureKind::Units));
+        let head = (!has_units_figure).then(|| {
+            view! {
+                <div class="figure">
+                    <span class="figure-label">{T::ReportingUnits.get(lang)}</span>
+                    <span class="figure-value">
+                        {format!("{} {noun}", number(figures.reporting_units as f64))}
+                    </span>
+                </div>
+            }
+        });
+        let rows = template
+            .all_figures()
+            .into_iter()
+            .filter_map(|fig| {
+                let v = figures.figures.get(&fig.id)?;
+                let label = lang.pick(&fig.label, fig.label_en.as_deref()).to_string();
+                let shown = figure_value(lang, &dir, &template, &fig.kind, v, &noun);
+                Some(view! {
+                    <div class="figure" data-testid=format!("figure-{}", fig.id)>
+                        <span class="figure-label">{label}</span>
+                        <div class="figure-value">{shown}</div>
+                    </div>
                 })
-                .collect::<View>();
-            View::from(el("div").class("figures").child(head).child(rows))
-        })
-    })
+            })
+            .collect_view();
+        view! { <div class="figures">{head} {rows}</div> }
+    }
 }
 
 /// A figure's value as the district report writes it: "19/19 xã", "38",
@@ -300,14 +271,12 @@ fn figure_value(
     kind: &shared::template::FigureKind,
     v: &FigureValue,
     noun: &str,
-) -> View {
+) -> AnyView {
     match v {
-        FigureValue::Number { value } => text(&number(*value)),
-        FigureValue::Count { count, of } => text(&format!(
-            "{}/{} {noun}",
-            number(*count as f64),
-            number(*of as f64)
-        )),
+        FigureValue::Number { value } => number(*value).into_any(),
+        FigureValue::Count { count, of } => {
+            format!("{}/{} {noun}", number(*count as f64), number(*of as f64)).into_any()
+        }
         FigureValue::Ratio {
             numerator,
             denominator,
@@ -316,33 +285,31 @@ fn figure_value(
             let ratio = value
                 .map(|r| format!(" (= {})", shared::value::format_decimal_vi(r)))
                 .unwrap_or_default();
-            text(&format!(
-                "{}/{}{ratio}",
-                number(*numerator),
-                number(*denominator)
-            ))
+            format!("{}/{}{ratio}", number(*numerator), number(*denominator)).into_any()
         }
         FigureValue::Groups { groups } => {
             let columns = records_columns(template, figure_field(kind));
             let items = groups
                 .iter()
                 .filter(|g| g.records > 0)
-                .map(|g| el("li").text(&group_line(lang, &columns, g)))
-                .collect::<View>();
-            el("ul").class("groups").child(items).into()
+                .map(|g| view! { <li>{group_line(lang, &columns, g)}</li> })
+                .collect_view();
+            view! { <ul class="groups">{items}</ul> }.into_any()
         }
         FigureValue::List { items } => {
             let columns = records_columns(template, figure_field(kind));
             let count = items.len();
             let lines = items
                 .iter()
-                .map(|i| el("li").text(&list_line(lang, &columns, i, &dir.unit_name(&i.unit))))
-                .collect::<View>();
-            el("details")
-                .class("list-figure")
-                .child(el("summary").text(&number(count as f64)))
-                .child(el("ol").child(lines))
-                .into()
+                .map(|i| view! { <li>{list_line(lang, &columns, i, &dir.unit_name(&i.unit))}</li> })
+                .collect_view();
+            view! {
+                <details class="list-figure">
+                    <summary>{number(count as f64)}</summary>
+                    <ol>{lines}</ol>
+                </details>
+            }
+            .into_any()
         }
     }
 }

@@ -4,11 +4,10 @@
 
 use crate::api;
 use crate::directory::Directory;
-use crate::dom::{View, dynamic, el, text, untrack};
 use crate::format::{date_time, status, value};
 use crate::i18n::{T, t, use_lang};
-use crate::reactive::*;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 use shared::Template;
 use shared::review::{Completeness, ReportConflicts};
 use std::sync::Arc;
@@ -31,116 +30,93 @@ where
 }
 
 /// Every reporting unit: state, last sync, submission time, on time or late.
-pub fn submission_table(template: String, period: String, unit: String) -> View {
+#[component]
+pub fn SubmissionTable(template: String, period: String, unit: String) -> impl IntoView {
     let lang = use_lang();
     let data = on_each_connection((template, period, unit), |t, p, u| async move {
         api::completeness(&t, &p, &u).await
     });
-    dynamic(move || -> View {
-        let loaded = data.get();
-        untrack(|| match loaded {
-            None => el("p").class("notice").dyn_text(t(T::Loading)).into(),
-            Some(Err(e)) => el("p")
-                .class("notice error")
-                .dyn_text(move || e.message(lang.get()))
-                .into(),
-            Some(Ok(c)) => submission_rows(c),
-        })
-    })
+    move || match data.get() {
+        None => view! { <p class="notice">{t(T::Loading)}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="notice error">{e.message(lang.get())}</p> }.into_any(),
+        Some(Ok(c)) => submission_rows(c).into_any(),
+    }
 }
 
-fn submission_rows(c: Completeness) -> View {
+fn submission_rows(c: Completeness) -> impl IntoView {
     let lang = use_lang();
     let deadline = c.deadline.to_vn();
-    let rows =
-        c.units
-            .into_iter()
-            .map(|u| {
-                let state = u.state.as_str();
-                let timely = match u.on_time {
-                    Some(true) => Some((T::OnTime, "ok")),
-                    Some(false) => Some((T::Late, "error")),
-                    None => None,
-                };
-                el("tr")
-                    .testid(&format!("submission-{}", u.unit))
-                    .child(el("td").text(&u.unit_name))
-                    .child(
-                        el("td")
-                            .class(&format!("status-{state}"))
-                            .dyn_text(move || status(lang.get(), Some(state))),
-                    )
-                    .child(el("td").child(u.last_sync.map(|at| text(&date_time(at)))))
-                    .child(el("td").child(u.submitted_at.map(|at| text(&date_time(at)))))
-                    .child(el("td").child(timely.map(|(k, class)| {
-                        el("span").class(&format!("badge {class}")).dyn_text(t(k))
-                    })))
-            })
-            .collect::<View>();
-    let mut view = View::from(
-        el("p")
-            .class("sub")
-            .dyn_text(t(T::Deadline))
-            .text(": ")
-            .text(&deadline),
-    );
-    view.push(
-        el("table")
-            .class("submissions")
-            .testid("submissions")
-            .child(
-                el("thead").child(
-                    el("tr")
-                        .child(el("th").dyn_text(t(T::Communes)))
-                        .child(el("th").dyn_text(t(T::Progress)))
-                        .child(el("th").dyn_text(t(T::LastSync)))
-                        .child(el("th").dyn_text(t(T::SubmittedAt)))
-                        .child(el("th").dyn_text(t(T::Deadline))),
-                ),
-            )
-            .child(el("tbody").child(rows)),
-    );
-    view
+    let rows = c
+        .units
+        .into_iter()
+        .map(|u| {
+            let state = u.state.as_str();
+            let timely = match u.on_time {
+                Some(true) => Some((T::OnTime, "ok")),
+                Some(false) => Some((T::Late, "error")),
+                None => None,
+            };
+            view! {
+                <tr data-testid=format!("submission-{}", u.unit)>
+                    <td>{u.unit_name}</td>
+                    <td class=format!("status-{state}")>{move || status(lang.get(), Some(state))}</td>
+                    <td>{u.last_sync.map(date_time)}</td>
+                    <td>{u.submitted_at.map(date_time)}</td>
+                    <td>
+                        {timely
+                            .map(|(k, class)| {
+                                view! { <span class=format!("badge {class}")>{t(k)}</span> }
+                            })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="sub">{t(T::Deadline)} ": " {deadline}</p>
+        <table class="submissions" data-testid="submissions">
+            <thead>
+                <tr>
+                    <th>{t(T::Communes)}</th>
+                    <th>{t(T::Progress)}</th>
+                    <th>{t(T::LastSync)}</th>
+                    <th>{t(T::SubmittedAt)}</th>
+                    <th>{t(T::Deadline)}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
 }
 
 /// The round's conflicts: each value with who set it and when.
-pub fn conflict_list(
+#[component]
+pub fn ConflictList(
     dir: Arc<Directory>,
     template: Arc<Template>,
     period: String,
     unit: String,
-) -> View {
+) -> impl IntoView {
     let lang = use_lang();
     let data = on_each_connection(
         (template.id.clone(), period.clone(), unit),
         |t, p, u| async move { api::conflicts(&t, &p, &u).await },
     );
-    dynamic(move || -> View {
-        let loaded = data.get();
-        untrack(|| match loaded {
-            None => el("p").class("notice").dyn_text(t(T::Loading)).into(),
-            Some(Err(e)) => el("p")
-                .class("notice error")
-                .dyn_text(move || e.message(lang.get()))
-                .into(),
-            Some(Ok(list)) if list.is_empty() => el("p")
-                .class("notice")
-                .testid("no-conflicts")
-                .dyn_text(t(T::NoConflicts))
-                .into(),
-            Some(Ok(list)) => {
-                let items = list
-                    .into_iter()
-                    .map(|r| report_conflicts(&dir, &template, &period, r))
-                    .collect::<View>();
-                el("ul")
-                    .class("conflict-list")
-                    .testid("conflict-list")
-                    .child(items)
-                    .into()
-            }
-        })
-    })
+    move || match data.get() {
+        None => view! { <p class="notice">{t(T::Loading)}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="notice error">{e.message(lang.get())}</p> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => {
+            view! { <p class="notice" data-testid="no-conflicts">{t(T::NoConflicts)}</p> }
+                .into_any()
+        }
+        Some(Ok(list)) => {
+            let items = list
+                .into_iter()
+                .map(|r| report_conflicts(&dir, &template, &period, r))
+                .collect_view();
+            view! { <ul class="conflict-list" data-testid="conflict-list">{items}</ul> }.into_any()
+        }
+    }
 }
 
 fn report_conflicts(
@@ -148,7 +124,7 @@ fn report_conflicts(
     template: &Template,
     period: &str,
     r: ReportConflicts,
-) -> View {
+) -> impl IntoView {
     let lang = use_lang();
     let href = format!("/report/{}/{period}/{}", template.id, r.unit);
     let lines = r
@@ -168,14 +144,17 @@ fn report_conflicts(
                         || v.value.display_vi(),
                         |f| value(lang.get_untracked(), &f.ty, &v.value),
                     );
-                    el("li")
-                        .child(el("strong").text(&shown))
-                        .text(" · ")
-                        .text(&who)
-                        .text(" · ")
-                        .text(&date_time(v.at))
+                    view! {
+                        <li>
+                            <strong>{shown}</strong>
+                            " · "
+                            {who}
+                            " · "
+                            {date_time(v.at)}
+                        </li>
+                    }
                 })
-                .collect::<View>();
+                .collect_view();
             let label = field.map_or_else(
                 || c.field.clone(),
                 |f| {
@@ -184,20 +163,21 @@ fn report_conflicts(
                         .to_string()
                 },
             );
-            el("li")
-                .testid(&format!("conflict-{}-{}", r.unit, c.field))
-                .text(&label)
-                .child(el("ul").child(values))
+            view! {
+                <li data-testid=format!("conflict-{}-{}", r.unit, c.field)>
+                    {label}
+                    <ul>{values}</ul>
+                </li>
+            }
         })
-        .collect::<View>();
-    el("li")
-        .class("unit-row")
-        .child(
-            el("div")
-                .class("unit-head")
-                .child(el("span").class("unit-name").text(&dir.unit_name(&r.unit)))
-                .child(el("a").attr("href", &href).dyn_text(t(T::OpenToResolve))),
-        )
-        .child(el("ul").child(lines))
-        .into()
+        .collect_view();
+    view! {
+        <li class="unit-row">
+            <div class="unit-head">
+                <span class="unit-name">{dir.unit_name(&r.unit)}</span>
+                <a href=href>{t(T::OpenToResolve)}</a>
+            </div>
+            <ul>{lines}</ul>
+        </li>
+    }
 }

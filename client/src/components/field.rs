@@ -2,26 +2,27 @@
 //! several people may type into at once) and repeating records. Every change
 //! goes straight into the report document through the [`Editor`].
 
-use crate::components::records::records_field;
-use crate::components::scalar_input::scalar_input;
-use crate::dom::{View, dynamic, el, event_target_value, untrack};
+use crate::components::records::RecordsField;
+use crate::components::scalar_input::ScalarInput;
 use crate::editor::Editor;
 use crate::i18n::{T, use_lang};
-use crate::reactive::*;
+use leptos::prelude::*;
 use shared::Value;
 use shared::template::{Field, FieldType};
 use shared::validate::Severity;
 
 /// A field of any type.
-pub fn field_view(field: Field) -> View {
+#[component]
+pub fn FieldView(field: Field) -> impl IntoView {
     match field.ty.clone() {
-        FieldType::Narrative => narrative_field(field),
-        FieldType::Records { columns, .. } => records_field(field, columns),
-        _ => scalar_field(field),
+        FieldType::Narrative => view! { <NarrativeField field /> }.into_any(),
+        FieldType::Records { columns, .. } => view! { <RecordsField field columns /> }.into_any(),
+        _ => view! { <ScalarField field /> }.into_any(),
     }
 }
 
-fn scalar_field(field: Field) -> View {
+#[component]
+fn ScalarField(field: Field) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let id = field.id.clone();
     let value = {
@@ -36,30 +37,32 @@ fn scalar_field(field: Field) -> View {
         })
     };
     let input_id = format!("f-{id}");
-    el("div")
-        .class("field")
-        .child(field_label(
-            input_id.clone(),
-            field.label.clone(),
-            field.label_en.clone(),
-            field.help.clone(),
-            field.required,
-        ))
-        .child(scalar_input(
-            field.ty.clone(),
-            value,
-            on_change,
-            format!("field-{id}"),
-            input_id,
-            field.required,
-        ))
-        .child(issue_list(id, None, None))
-        .into()
+    view! {
+        <div class="field">
+            <FieldLabel
+                for_id=input_id.clone()
+                label=field.label.clone()
+                label_en=field.label_en.clone()
+                help=field.help.clone()
+                required=field.required
+            />
+            <ScalarInput
+                ty=field.ty.clone()
+                value
+                on_change
+                testid=format!("field-{id}")
+                input_id
+                required=field.required
+            />
+            <IssueList field=id record=None column=None />
+        </div>
+    }
 }
 
 /// A narrative: the whole text is written on each input as the smallest
 /// splice of the stored text, so two people typing at once both keep their words.
-fn narrative_field(field: Field) -> View {
+#[component]
+fn NarrativeField(field: Field) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let id = field.id.clone();
     let stored = {
@@ -79,62 +82,64 @@ fn narrative_field(field: Field) -> View {
     let on_input = {
         let id = id.clone();
         let ed = ed.clone();
-        move |ev: web_sys::Event| {
+        move |ev| {
             let typed = event_target_value(&ev);
             text.set(typed.clone());
             ed.apply(|r| r.set_narrative(&id, &typed));
         }
     };
     let input_id = format!("f-{id}");
-    el("div")
-        .class("field narrative")
-        .child(field_label(
-            input_id.clone(),
-            field.label.clone(),
-            field.label_en.clone(),
-            field.help.clone(),
-            field.required,
-        ))
-        .child(
-            el("textarea")
-                .id(&input_id)
-                .class("input")
-                .attr("rows", "6")
-                .testid(&format!("narrative-{id}"))
-                .dyn_prop("value", move || text.get())
-                .on("input", on_input),
-        )
-        .child(issue_list(id, None, None))
-        .into()
+    view! {
+        <div class="field narrative">
+            <FieldLabel
+                for_id=input_id.clone()
+                label=field.label.clone()
+                label_en=field.label_en.clone()
+                help=field.help.clone()
+                required=field.required
+            />
+            <textarea
+                id=input_id
+                class="input"
+                rows="6"
+                data-testid=format!("narrative-{id}")
+                prop:value=move || text.get()
+                on:input=on_input
+            ></textarea>
+            <IssueList field=id record=None column=None />
+        </div>
+    }
 }
 
 /// A field's label, in the current language, with its help text.
-pub fn field_label(
+#[component]
+pub fn FieldLabel(
     for_id: String,
     label: String,
     label_en: Option<String>,
     help: Option<String>,
     required: bool,
-) -> View {
+) -> impl IntoView {
     let lang = use_lang();
-    let mut view = View::from(
-        el("label")
-            .attr("for", &for_id)
-            .class("label")
-            .dyn_text(move || lang.get().pick(&label, label_en.as_deref()).to_string())
-            .child(required.then(|| {
-                el("span")
-                    .class("required")
-                    .dyn_attr("title", move || Some(T::Required.get(lang.get())))
-                    .text(" *")
-            })),
-    );
-    view.push(help.map(|h| el("p").class("help").text(&h)));
-    view
+    view! {
+        <label for=for_id class="label">
+            {move || lang.get().pick(&label, label_en.as_deref()).to_string()}
+            {required
+                .then(|| {
+                    view! {
+                        <span class="required" title=move || T::Required.get(lang.get())>
+                            " *"
+                        </span>
+                    }
+                })}
+        </label>
+        {help.map(|h| view! { <p class="help">{h}</p> })}
+    }
 }
 
 /// Validation messages for a field, or one column of one record.
-pub fn issue_list(field: String, record: Option<String>, column: Option<String>) -> View {
+#[component]
+pub fn IssueList(field: String, record: Option<String>, column: Option<String>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let mine = Memo::new(move |_| {
@@ -146,20 +151,17 @@ pub fn issue_list(field: String, record: Option<String>, column: Option<String>)
                 .collect::<Vec<_>>()
         })
     });
-    dynamic(move || {
+    move || {
         let en = lang.get().is_en();
-        let issues = mine.get();
-        untrack(|| {
-            issues
-                .into_iter()
-                .map(|issue| {
-                    let class = match issue.severity {
-                        Severity::Error => "issue error",
-                        Severity::Warning => "issue warning",
-                    };
-                    el("p").class(class).text(&issue.message(en))
-                })
-                .collect::<View>()
-        })
-    })
+        mine.get()
+            .into_iter()
+            .map(|issue| {
+                let class = match issue.severity {
+                    Severity::Error => "issue error",
+                    Severity::Warning => "issue warning",
+                };
+                view! { <p class=class>{issue.message(en)}</p> }
+            })
+            .collect_view()
+    }
 }

@@ -3,15 +3,16 @@
 //! for a login, and logout that never deletes unsynced work without a warning.
 
 use crate::api::ApiError;
-use crate::dom::{View, el, event_target_value, show};
 use crate::i18n::{Lang, T, logout_warning, t, use_lang};
-use crate::reactive::*;
 use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 /// The login form. On success the app goes to the report list.
-pub fn login_form() -> View {
+#[component]
+pub fn LoginForm() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
     let router = use_router();
@@ -25,7 +26,7 @@ pub fn login_form() -> View {
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let submit = move |ev: web_sys::Event| {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
@@ -46,77 +47,55 @@ pub fn login_form() -> View {
             }
         });
     };
-    el("section")
-        .class("login")
-        .child(el("h1").dyn_text(t(T::LoginTitle)))
-        .child(el("p").class("hint").dyn_text(t(T::LoginHint)))
-        .child(
-            el("form")
-                .on("submit", submit)
-                .testid("login-form")
-                .child(
-                    el("label")
-                        .class("login-field")
-                        .child(el("span").dyn_text(t(T::LoginUser)))
-                        .child(
-                            el("input")
-                                .attr("type", "text")
-                                .attr("name", "username")
-                                .attr("autocomplete", "username")
-                                .attr("autocapitalize", "none")
-                                .attr("spellcheck", "false")
-                                .attr("required", "")
-                                .testid("login-user")
-                                .dyn_prop("value", move || user.get())
-                                .on("input", move |ev| user.set(event_target_value(&ev))),
-                        ),
-                )
-                .child(
-                    el("label")
-                        .class("login-field")
-                        .child(el("span").dyn_text(t(T::LoginPassword)))
-                        .child(
-                            el("input")
-                                .attr("type", "password")
-                                .attr("name", "password")
-                                .attr("autocomplete", "current-password")
-                                .attr("required", "")
-                                .testid("login-password")
-                                .dyn_prop("value", move || password.get())
-                                .on("input", move |ev| password.set(event_target_value(&ev))),
-                        ),
-                )
-                .show(
-                    move || error.with(Option::is_some),
-                    move || {
-                        el("p")
-                            .class("notice error")
-                            .attr("role", "alert")
-                            .testid("login-error")
-                            .dyn_text(move || {
-                                error
-                                    .with(|e| e.as_ref().map(|e| login_error(e, lang.get())))
-                                    .unwrap_or_default()
-                            })
-                    },
-                )
-                .child(
-                    el("button")
-                        .attr("type", "submit")
-                        .class("primary")
-                        .testid("login-submit")
-                        .dyn_prop("disabled", move || busy.get())
-                        .dyn_text(move || {
-                            if busy.get() {
-                                T::LoggingIn
-                            } else {
-                                T::LoginSubmit
-                            }
-                            .get(lang.get())
-                        }),
-                ),
-        )
-        .into()
+    view! {
+        <section class="login">
+            <h1>{t(T::LoginTitle)}</h1>
+            <p class="hint">{t(T::LoginHint)}</p>
+            <form on:submit=submit data-testid="login-form">
+                <label class="login-field">
+                    <span>{t(T::LoginUser)}</span>
+                    <input
+                        type="text"
+                        name="username"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        required
+                        data-testid="login-user"
+                        prop:value=move || user.get()
+                        on:input=move |ev| user.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="login-field">
+                    <span>{t(T::LoginPassword)}</span>
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        required
+                        data-testid="login-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                <Show when=move || error.with(Option::is_some)>
+                    <p class="notice error" role="alert" data-testid="login-error">
+                        {move || error.with(|e| e.as_ref().map(|e| login_error(e, lang.get())))}
+                    </p>
+                </Show>
+                <button
+                    type="submit"
+                    class="primary"
+                    data-testid="login-submit"
+                    prop:disabled=move || busy.get()
+                >
+                    {move || {
+                        if busy.get() { T::LoggingIn } else { T::LoginSubmit }.get(lang.get())
+                    }}
+                </button>
+            </form>
+        </section>
+    }
 }
 
 /// What to tell the user about a failed login.
@@ -131,39 +110,39 @@ fn login_error(e: &ApiError, lang: Lang) -> String {
 
 /// The alert shown on every screen while the server refuses the kept session
 /// (before the first login, the start screen is the login form).
-pub fn login_required() -> View {
+#[component]
+pub fn LoginRequired() -> impl IntoView {
     let sync = expect_context::<SyncLoop>();
     let session = expect_context::<Session>();
     let router = use_router();
     let needed = Memo::new(move |_| {
         sync.snapshot().with(|s| s.login_required) && session.login.with(Option::is_some)
     });
-    show(
-        move || needed.get(),
-        move || {
-            el("div")
-                .class("alert")
-                .attr("role", "alert")
-                .testid("login-required")
-                .child(el("strong").dyn_text(t(T::SyncNeedsLogin)))
-                .text(" ")
-                .child(el("small").dyn_text(t(T::SyncNeedsLoginHint)))
-                .text(" ")
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("link-button")
-                        .testid("login-again")
-                        .on("click", move |_| router.go("/", false))
-                        .dyn_text(t(T::LoginAgain)),
-                )
-        },
-    )
+    let again = move |_| router.go("/", false);
+    view! {
+        <Show when=move || needed.get()>
+            <div class="alert" role="alert" data-testid="login-required">
+                <strong>{t(T::SyncNeedsLogin)}</strong>
+                " "
+                <small>{t(T::SyncNeedsLoginHint)}</small>
+                " "
+                <button
+                    type="button"
+                    class="link-button"
+                    data-testid="login-again"
+                    on:click=again
+                >
+                    {t(T::LoginAgain)}
+                </button>
+            </div>
+        </Show>
+    }
 }
 
 /// Logout. With reports not yet on the server it first warns that they would
 /// be deleted, and offers to stay.
-pub fn logout_button() -> View {
+#[component]
+pub fn LogoutButton() -> impl IntoView {
     let session = expect_context::<Session>();
     let sync = expect_context::<SyncLoop>();
     let lang = use_lang();
@@ -176,39 +155,30 @@ pub fn logout_button() -> View {
             warning.set(true);
         }
     };
-    let mut view = View::from(
-        el("button")
-            .attr("type", "button")
-            .class("switch-user")
-            .testid("logout")
-            .on("click", ask)
-            .dyn_text(t(T::Logout)),
-    );
-    view.push(show(
-        move || warning.get(),
-        move || {
-            el("div")
-                .class("alert logout-warning")
-                .attr("role", "alertdialog")
-                .testid("logout-warning")
-                .child(el("p").dyn_text(move || logout_warning(lang.get(), pending.get())))
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("primary")
-                        .testid("logout-stay")
-                        .on("click", move |_| warning.set(false))
-                        .dyn_text(t(T::LogoutStay)),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("remove")
-                        .testid("logout-confirm")
-                        .on("click", move |_| session.log_out())
-                        .dyn_text(t(T::LogoutAnyway)),
-                )
-        },
-    ));
-    view
+    view! {
+        <button type="button" class="switch-user" data-testid="logout" on:click=ask>
+            {t(T::Logout)}
+        </button>
+        <Show when=move || warning.get()>
+            <div class="alert logout-warning" role="alertdialog" data-testid="logout-warning">
+                <p>{move || logout_warning(lang.get(), pending.get())}</p>
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="logout-stay"
+                    on:click=move |_| warning.set(false)
+                >
+                    {t(T::LogoutStay)}
+                </button>
+                <button
+                    type="button"
+                    class="remove"
+                    data-testid="logout-confirm"
+                    on:click=move |_| session.log_out()
+                >
+                    {t(T::LogoutAnyway)}
+                </button>
+            </div>
+        </Show>
+    }
 }

@@ -2,18 +2,18 @@
 //! record with its typed columns, add and remove. Record ids are random, so
 //! rows added on two phones offline are both kept.
 
-use crate::components::field::issue_list;
-use crate::components::scalar_input::scalar_input;
-use crate::dom::{View, el, keyed, show, text};
+use crate::components::field::IssueList;
+use crate::components::scalar_input::ScalarInput;
 use crate::editor::Editor;
 use crate::i18n::{T, t, use_lang};
 use crate::ids::new_record_id;
-use crate::reactive::*;
+use leptos::prelude::*;
 use shared::Value;
 use shared::template::{Column, Field};
 
 /// The records of one field.
-pub fn records_field(field: Field, columns: Vec<Column>) -> View {
+#[component]
+pub fn RecordsField(field: Field, columns: Vec<Column>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let id = field.id.clone();
@@ -40,36 +40,51 @@ pub fn records_field(field: Field, columns: Vec<Column>) -> View {
     let label_en = field.label_en.clone();
     let field_id = id.clone();
     let numbered = move || rows.get().into_iter().enumerate().collect::<Vec<_>>();
-    el("fieldset")
-        .class("field records")
-        .child(
-            el("legend")
-                .class("label")
-                .dyn_text(move || lang.get().pick(&label, label_en.as_deref()).to_string()),
-        )
-        .child(field.help.clone().map(|h| el("p").class("help").text(&h)))
-        // Keyed by position and id: typing in a row keeps it (and its focus);
-        // a row moving (a removal above it) renumbers it.
-        .child(keyed(numbered, move |(index, record)| {
-            record_card(field_id.clone(), columns.clone(), index, record)
-        }))
-        .child(show(
-            move || rows.with(Vec::is_empty),
-            || el("p").class("empty").dyn_text(t(T::NoRecords)),
-        ))
-        .child(
-            el("button")
-                .attr("type", "button")
-                .class("add")
-                .testid(&format!("add-record-{id}"))
-                .on("click", add)
-                .dyn_text(t(T::AddRecord)),
-        )
-        .child(issue_list(id.clone(), None, None))
-        .into()
+    view! {
+        <fieldset class="field records">
+            <legend class="label">
+                {move || lang.get().pick(&label, label_en.as_deref()).to_string()}
+            </legend>
+            {field.help.clone().map(|h| view! { <p class="help">{h}</p> })}
+            // Keyed by position and id: typing in a row keeps it (and its focus);
+            // a row moving (a removal above it) renumbers it.
+            <For
+                each=numbered
+                key=|row| row.clone()
+                children=move |(index, record)| {
+                    view! {
+                        <RecordCard
+                            field_id=field_id.clone()
+                            columns=columns.clone()
+                            index
+                            record
+                        />
+                    }
+                }
+            />
+            <Show when=move || rows.with(Vec::is_empty)>
+                <p class="empty">{t(T::NoRecords)}</p>
+            </Show>
+            <button
+                type="button"
+                class="add"
+                data-testid=format!("add-record-{id}")
+                on:click=add
+            >
+                {t(T::AddRecord)}
+            </button>
+            <IssueList field=id.clone() record=None column=None />
+        </fieldset>
+    }
 }
 
-fn record_card(field_id: String, columns: Vec<Column>, index: usize, record: String) -> View {
+#[component]
+fn RecordCard(
+    field_id: String,
+    columns: Vec<Column>,
+    index: usize,
+    record: String,
+) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let remove = {
@@ -91,8 +106,7 @@ fn record_card(field_id: String, columns: Vec<Column>, index: usize, record: Str
         .map(|column| {
             let cid = column.id.clone();
             let value = {
-                let (ed, fid, rid, cid) =
-                    (ed.clone(), field_id.clone(), record.clone(), cid.clone());
+                let (ed, fid, rid, cid) = (ed.clone(), field_id.clone(), record.clone(), cid.clone());
                 Memo::new(move |_| {
                     ed.view.with(|v| {
                         v.records
@@ -106,8 +120,7 @@ fn record_card(field_id: String, columns: Vec<Column>, index: usize, record: Str
                 })
             };
             let on_change = {
-                let (ed, fid, rid, cid) =
-                    (ed.clone(), field_id.clone(), record.clone(), cid.clone());
+                let (ed, fid, rid, cid) = (ed.clone(), field_id.clone(), record.clone(), cid.clone());
                 Callback::new(move |v: Option<Value>| {
                     ed.apply(|r| r.set_record_value(&fid, &rid, &cid, v.as_ref()));
                 })
@@ -115,50 +128,34 @@ fn record_card(field_id: String, columns: Vec<Column>, index: usize, record: Str
             let input_id = format!("r-{field_id}-{record}-{cid}");
             let label = column.label.clone();
             let label_en = column.label_en.clone();
-            el("div")
-                .class("cell")
-                .child(
-                    el("label")
-                        .attr("for", &input_id)
-                        .class("label")
-                        .dyn_text(move || lang.get().pick(&label, label_en.as_deref()).to_string())
-                        .child(column.required.then(|| text(" *"))),
-                )
-                .child(scalar_input(
-                    column.ty.clone(),
-                    value,
-                    on_change,
-                    format!("record-{field_id}-{index}-{cid}"),
-                    input_id,
-                    column.required,
-                ))
-                .child(issue_list(
-                    field_id.clone(),
-                    Some(record.clone()),
-                    Some(cid),
-                ))
+            view! {
+                <div class="cell">
+                    <label for=input_id.clone() class="label">
+                        {move || lang.get().pick(&label, label_en.as_deref()).to_string()}
+                        {column.required.then_some(" *")}
+                    </label>
+                    <ScalarInput
+                        ty=column.ty.clone()
+                        value
+                        on_change
+                        testid=format!("record-{field_id}-{index}-{cid}")
+                        input_id
+                        required=column.required
+                    />
+                    <IssueList field=field_id.clone() record=Some(record.clone()) column=Some(cid) />
+                </div>
+            }
         })
-        .collect::<View>();
-    el("div")
-        .class("record")
-        .testid(&format!("record-{field_id}-{index}"))
-        .child(
-            el("div")
-                .class("record-head")
-                .child(
-                    el("span")
-                        .dyn_text(t(T::RecordNumber))
-                        .text(" ")
-                        .text(&(index + 1).to_string()),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("remove")
-                        .on("click", remove)
-                        .dyn_text(t(T::RemoveRecord)),
-                ),
-        )
-        .child(cells)
-        .into()
+        .collect_view();
+    view! {
+        <div class="record" data-testid=format!("record-{field_id}-{index}")>
+            <div class="record-head">
+                <span>{t(T::RecordNumber)} " " {index + 1}</span>
+                <button type="button" class="remove" on:click=remove>
+                    {t(T::RemoveRecord)}
+                </button>
+            </div>
+            {cells}
+        </div>
+    }
 }

@@ -2,18 +2,17 @@
 //! in (by its role), collapsible, with validation next to each field, a note
 //! when values were changed concurrently, and submission.
 
-use crate::components::field::field_view;
-use crate::components::review::{history, refused_banner, workflow_bar};
-use crate::components::start::directory_missing;
-use crate::components::sync_status::doc_sync_badge;
+use crate::components::field::FieldView;
+use crate::components::review::{History, RefusedBanner, WorkflowBar};
+use crate::components::start::DirectoryMissing;
+use crate::components::sync_status::DocSyncBadge;
 use crate::directory::Directory;
-use crate::dom::{View, dynamic, el, untrack};
 use crate::editor::Editor;
 use crate::format::{date_time, period_label, status, value};
 use crate::i18n::{Lang, T, errors_count, t, use_lang};
-use crate::reactive::*;
 use crate::route::ReportRef;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 use shared::access::{Action, allowed};
 use shared::report::Conflict;
 use shared::report::migrate::{self, Retired};
@@ -24,30 +23,31 @@ use shared::{ReportKey, Template};
 use std::sync::Arc;
 
 /// `/report/:template/:period/:unit`.
-pub fn report_page(
-    // The report the URL names.
+#[component]
+pub fn ReportPage(
+    /// The report the URL names.
     at: ReportRef,
-) -> View {
+) -> impl IntoView {
     let session = expect_context::<crate::session::Session>();
-    dynamic(move || {
-        let dir = session.directory.get();
-        untrack(|| {
-            let Some(dir) = dir else {
-                return directory_missing();
-            };
-            let found = at
-                .template_in(&dir)
-                .map(|template| (ReportKey::new(&at.template, &at.unit, &at.period), template));
-            match found {
-                Some((key, template)) => report_form(dir.clone(), key, Arc::new(template)),
-                None => el("p").class("notice").dyn_text(t(T::UnknownReport)).into(),
+    move || {
+        let Some(dir) = session.directory.get() else {
+            return view! { <DirectoryMissing /> }.into_any();
+        };
+        let found = at
+            .template_in(&dir)
+            .map(|template| (ReportKey::new(&at.template, &at.unit, &at.period), template));
+        match found {
+            Some((key, template)) => {
+                view! { <ReportForm dir=dir.clone() key template=Arc::new(template) /> }.into_any()
             }
-        })
-    })
+            None => view! { <p class="notice">{t(T::UnknownReport)}</p> }.into_any(),
+        }
+    }
 }
 
 /// The form of one report.
-pub fn report_form(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) -> View {
+#[component]
+pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) -> impl IntoView {
     let sync = expect_context::<SyncLoop>();
     let lang = use_lang();
     let role = dir.role_of(&template, &key.unit);
@@ -84,98 +84,62 @@ pub fn report_form(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>)
         .sections
         .iter()
         .filter(|s| s.scope.includes(role))
-        .map(|s| section_view(s.clone(), all_open))
-        .collect::<View>();
+        .map(|s| view! { <SectionView section=s.clone() all_open /> })
+        .collect_view();
     let error = ed.error;
-    el("section")
-        .class("report")
-        .testid("report-form")
-        .child(
-            el("div")
-                .class("form-head")
-                .child(
-                    el("a")
-                        .class("back")
-                        .attr("href", "/reports")
-                        .text("← ")
-                        .dyn_text(t(T::BackToList)),
-                )
-                .child(el("h1").text(&dir.unit_name(&key.unit)))
-                .child(
-                    el("p")
-                        .class("sub")
-                        .dyn_text(move || lang.get().pick(&title, title_en.as_deref()).to_string())
-                        .text(" · ")
-                        .dyn_text(move || period_label(lang.get(), &period)),
-                )
-                .child(
-                    el("div")
-                        .class("form-meta")
-                        .child(
-                            el("span")
-                                .class("status")
-                                .testid("report-status")
-                                .dyn_text(move || status(lang.get(), state.get().as_deref())),
-                        )
-                        .child(
-                            el("span")
-                                .class("progress")
-                                .testid("form-progress")
-                                .dyn_text(move || counts.with(|(f, t)| format!("{f}/{t}")))
-                                .text(" ")
-                                .dyn_text(t(T::Progress)),
-                        )
-                        .child(doc_sync_badge(id)),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("toggle-all")
-                        .testid("toggle-sections")
-                        .dyn_attr("aria-pressed", move || Some((!all_open.get()).to_string()))
-                        .on("click", toggle_all)
-                        .dyn_text(move || {
-                            if all_open.get() {
-                                T::CollapseAll
-                            } else {
-                                T::ExpandAll
-                            }
-                            .get(lang.get())
-                        }),
-                ),
-        )
-        .show(
-            move || error.with(Option::is_some),
-            move || {
-                el("p")
-                    .class("alert")
-                    .attr("role", "alert")
-                    .dyn_text(t(T::EditRefused))
-                    .text(": ")
-                    .dyn_text(move || error.get().unwrap_or_default())
-            },
-        )
-        .child(refused_banner(id))
-        .show(
-            move || read_only.get() && rights.write,
-            || {
-                el("p")
-                    .class("notice")
-                    .testid("read-only")
-                    .dyn_text(t(T::ReadOnlyApproved))
-            },
-        )
-        .child(conflicts(template.clone()))
-        .child(
-            el("fieldset")
-                .class("sections")
-                .dyn_prop("disabled", move || read_only.get())
-                .child(sections),
-        )
-        .child(retired_values(template.clone()))
-        .child(history(dir.clone()))
-        .child(workflow_bar(rights, user))
-        .into()
+    view! {
+        <section class="report" data-testid="report-form">
+            <div class="form-head">
+                <a class="back" href="/reports">
+                    "← "
+                    {t(T::BackToList)}
+                </a>
+                <h1>{dir.unit_name(&key.unit)}</h1>
+                <p class="sub">
+                    {move || lang.get().pick(&title, title_en.as_deref()).to_string()} " · "
+                    {move || period_label(lang.get(), &period)}
+                </p>
+                <div class="form-meta">
+                    <span class="status" data-testid="report-status">
+                        {move || status(lang.get(), state.get().as_deref())}
+                    </span>
+                    <span class="progress" data-testid="form-progress">
+                        {move || counts.with(|(f, t)| format!("{f}/{t}"))} " " {t(T::Progress)}
+                    </span>
+                    <DocSyncBadge doc=id />
+                </div>
+                <button
+                    type="button"
+                    class="toggle-all"
+                    data-testid="toggle-sections"
+                    aria-pressed=move || (!all_open.get()).to_string()
+                    on:click=toggle_all
+                >
+                    {move || {
+                        if all_open.get() { T::CollapseAll } else { T::ExpandAll }.get(lang.get())
+                    }}
+                </button>
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="alert" role="alert">
+                    {t(T::EditRefused)} ": " {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <RefusedBanner doc=id />
+            <Show when=move || read_only.get() && rights.write>
+                <p class="notice" data-testid="read-only">
+                    {t(T::ReadOnlyApproved)}
+                </p>
+            </Show>
+            <Conflicts template=template.clone() />
+            <fieldset class="sections" prop:disabled=move || read_only.get()>
+                {sections}
+            </fieldset>
+            <RetiredValues template=template.clone() />
+            <History dir=dir.clone() />
+            <WorkflowBar rights user />
+        </section>
+    }
 }
 
 /// Whether the report takes no edits from this user now (approved).
@@ -184,7 +148,8 @@ struct ReadOnly(Memo<bool>);
 
 /// One section, collapsible, with its error count in the header; follows the
 /// form's expand/collapse-all switch whenever it is pressed.
-fn section_view(section: Section, all_open: RwSignal<bool>) -> View {
+#[component]
+fn SectionView(section: Section, all_open: RwSignal<bool>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let ids: Vec<String> = section.fields.iter().map(|f| f.id.clone()).collect();
@@ -198,72 +163,58 @@ fn section_view(section: Section, all_open: RwSignal<bool>) -> View {
     });
     let title = section.title.clone();
     let title_en = section.title_en.clone();
-    el("details")
-        .class("section")
-        .dyn_prop("open", move || all_open.get())
-        .testid(&format!("section-{}", section.id))
-        .child(
-            el("summary")
-                .child(
-                    el("span")
-                        .class("section-title")
-                        .dyn_text(move || lang.get().pick(&title, title_en.as_deref()).to_string()),
-                )
-                .show(
-                    move || errors.get() != 0,
-                    move || {
-                        el("span")
-                            .class("badge error")
-                            .dyn_text(move || errors_count(lang.get(), errors.get()))
-                    },
-                ),
-        )
-        .child(
-            el("div")
-                .class("fields")
-                .child(section.fields.into_iter().map(field_view).collect::<View>()),
-        )
-        .into()
+    view! {
+        <details
+            class="section"
+            prop:open=move || all_open.get()
+            data-testid=format!("section-{}", section.id)
+        >
+            <summary>
+                <span class="section-title">
+                    {move || lang.get().pick(&title, title_en.as_deref()).to_string()}
+                </span>
+                <Show when=move || errors.get() != 0>
+                    <span class="badge error">{move || errors_count(lang.get(), errors.get())}</span>
+                </Show>
+            </summary>
+            <div class="fields">
+                {section.fields.into_iter().map(|f| view! { <FieldView field=f /> }).collect_view()}
+            </div>
+        </details>
+    }
 }
 
 /// Values typed under an older version of the template whose field is gone
 /// (or whose new place was already filled): kept in the report, shown here.
-fn retired_values(template: Arc<Template>) -> View {
+#[component]
+fn RetiredValues(template: Arc<Template>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let shown = template.clone();
     let retired = Memo::new(move |_| ed.view.with(|v| migrate::retired(&template, v)));
-    dynamic(move || {
+    move || {
         if retired.with(Retired::is_empty) {
-            return View::empty();
+            return ().into_any();
         }
         let lang = lang.get();
-        let lines = retired.with(|r| retired_lines(lang, &shown, r));
-        untrack(|| {
-            let items = lines
-                .into_iter()
-                .map(|(id, line)| el("li").testid(&format!("retired-{id}")).text(&line))
-                .collect::<View>();
-            el("details")
-                .class("section retired")
-                .attr("open", "")
-                .testid("retired")
-                .child(
-                    el("summary").child(
-                        el("span")
-                            .class("section-title")
-                            .text(T::RetiredTitle.get(lang)),
-                    ),
-                )
-                .child(
-                    el("div")
-                        .class("fields")
-                        .child(el("p").class("help").text(T::RetiredHint.get(lang)))
-                        .child(el("ul").class("retired-list").child(items)),
-                )
-                .into()
-        })
-    })
+        let items = retired
+            .with(|r| retired_lines(lang, &shown, r))
+            .into_iter()
+            .map(|(id, line)| view! { <li data-testid=format!("retired-{id}")>{line}</li> })
+            .collect_view();
+        view! {
+            <details class="section retired" open data-testid="retired">
+                <summary>
+                    <span class="section-title">{T::RetiredTitle.get(lang)}</span>
+                </summary>
+                <div class="fields">
+                    <p class="help">{T::RetiredHint.get(lang)}</p>
+                    <ul class="retired-list">{items}</ul>
+                </div>
+            </details>
+        }
+        .into_any()
+    }
 }
 
 /// "Số quyết định (board_decision): 12/QĐ-UBND" — an old id reads as the
@@ -295,64 +246,70 @@ fn retired_lines(lang: Lang, template: &Template, r: &Retired) -> Vec<(String, S
 }
 
 /// Values set concurrently on different devices: the one shown and the others.
-fn conflicts(template: Arc<Template>) -> View {
+#[component]
+fn Conflicts(template: Arc<Template>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let conflicts = Memo::new(move |_| ed.view.with(|v| v.conflicts.clone()));
     let ReadOnly(read_only) = expect_context::<ReadOnly>();
-    dynamic(move || {
+    move || {
         if conflicts.with(Vec::is_empty) {
-            return View::empty();
+            return ().into_any();
         }
         let lang = lang.get();
         let editable = !read_only.get();
-        let all = conflicts.get();
-        untrack(|| {
-            let items = all
-                .into_iter()
-                .map(|c| {
-                    let keep = c
-                        .values
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| {
-                            let testid = format!("keep-{}-{i}", c.field);
-                            let (c, value) = (c.clone(), v.value.clone());
-                            let ed = ed.clone();
-                            // One put that supersedes every concurrent value,
-                            // synced like any edit.
-                            let resolve = move |_| {
-                                ed.apply(|r| match (&c.record, &c.column) {
-                                    (Some(rec), Some(col)) => {
-                                        r.set_record_value(&c.field, rec, col, Some(&value))
-                                    }
-                                    _ => r.set_field(&c.field, Some(&value)),
-                                });
-                            };
-                            el("button")
-                                .attr("type", "button")
-                                .testid(&testid)
-                                .on("click", resolve)
-                                .text(T::KeepValue.get(lang))
-                                .text(" ")
-                                .text(&(i + 1).to_string())
-                        })
-                        .collect::<View>();
-                    el("li")
-                        .testid(&format!("conflict-{}", c.field))
-                        .text(&conflict_line(lang, &template, &c))
-                        .child(editable.then(|| el("div").class("keep").child(keep)))
-                })
-                .collect::<View>();
-            el("div")
-                .class("notice conflict")
-                .testid("conflicts")
-                .child(el("strong").text(T::ConflictTitle.get(lang)))
-                .child(el("ul").child(items))
-                .child(el("p").text(T::ConflictHint.get(lang)))
-                .into()
-        })
-    })
+        let items = conflicts
+            .get()
+            .into_iter()
+            .map(|c| {
+                let keep = c
+                    .values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let testid = format!("keep-{}-{i}", c.field);
+                        let (c, value) = (c.clone(), v.value.clone());
+                        let ed = ed.clone();
+                        // One put that supersedes every concurrent value,
+                        // synced like any edit.
+                        let resolve = move |_| {
+                            ed.apply(|r| match (&c.record, &c.column) {
+                                (Some(rec), Some(col)) => {
+                                    r.set_record_value(&c.field, rec, col, Some(&value))
+                                }
+                                _ => r.set_field(&c.field, Some(&value)),
+                            });
+                        };
+                        view! {
+                            <button
+                                type="button"
+                                data-testid=testid
+                                on:click=resolve
+                            >
+                                {T::KeepValue.get(lang)}
+                                " "
+                                {i + 1}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <li data-testid=format!("conflict-{}", c.field)>
+                        {conflict_line(lang, &template, &c)}
+                        {editable.then(|| view! { <div class="keep">{keep}</div> })}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="notice conflict" data-testid="conflicts">
+                <strong>{T::ConflictTitle.get(lang)}</strong>
+                <ul>{items}</ul>
+                <p>{T::ConflictHint.get(lang)}</p>
+            </div>
+        }
+        .into_any()
+    }
 }
 
 /// "Số thôn: 7 (10/07/2024 09:12, đang dùng) / 8 (10/07/2024 09:15)".

@@ -4,24 +4,24 @@
 //! on the phone before the officer walks out of signal.
 
 use crate::app::Persistence;
-use crate::components::login::logout_button;
-use crate::components::start::{directory_missing, role_label};
-use crate::components::sync_status::doc_sync_badge;
+use crate::components::login::LogoutButton;
+use crate::components::start::{DirectoryMissing, role_label};
+use crate::components::sync_status::DocSyncBadge;
 use crate::directory::{Assignment, Directory};
-use crate::dom::{View, dynamic, el, untrack};
 use crate::format::{period_label, status};
 use crate::i18n::{T, t, use_lang};
-use crate::reactive::*;
 use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 use shared::ReportKey;
 use shared::template::Role;
 use shared::validate::progress;
 use std::sync::Arc;
 
 /// The report list screen.
-pub fn report_list() -> View {
+#[component]
+pub fn ReportList() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
     let router = use_router();
@@ -31,134 +31,121 @@ pub fn report_list() -> View {
         }
     });
     let sign_out = move |_| session.sign_out();
-    dynamic(move || {
+    move || {
         let Some(dir) = session.directory.get() else {
-            return untrack(directory_missing);
+            return view! { <DirectoryMissing /> }.into_any();
         };
         let Some(user) = session.user() else {
-            return el("p").class("notice").dyn_text(t(T::NoUserChosen)).into();
+            return view! { <p class="notice">{t(T::NoUserChosen)}</p> }.into_any();
         };
-        let accounts = session.accounts.get() == Some(true);
-        untrack(move || {
-            let assignments = dir.assignments(&user);
-            let role = user.role;
-            let unit = dir.unit_name(&user.unit);
-            let rounds = if assignments.is_empty() {
-                el("p").class("notice").dyn_text(t(T::NoReports)).into()
-            } else {
-                assignments
-                    .into_iter()
-                    .map(|a| round_rows(dir.clone(), a))
-                    .collect::<View>()
-            };
-            let switch = if accounts {
-                logout_button()
-            } else {
-                el("a")
-                    .class("switch-user")
-                    .attr("href", "/")
-                    .on("click", sign_out)
-                    .dyn_text(t(T::SwitchUser))
-                    .into()
-            };
-            el("section")
-                .class("list")
-                .child(
-                    el("div")
-                        .class("who")
-                        .child(
-                            el("div").child(el("strong").text(&user.name)).child(
-                                el("span")
-                                    .class("who-meta")
-                                    .dyn_text(move || role_label(lang.get(), role))
-                                    .text(" · ")
-                                    .text(&unit),
-                            ),
-                        )
-                        .child(switch),
-                )
-                .child(el("h1").dyn_text(t(T::MyReports)))
-                .child(el("ul").class("report-list").child(rounds))
-                .child(storage_note())
-                .into()
-        })
-    })
+        let assignments = dir.assignments(&user);
+        let role = user.role;
+        let unit = dir.unit_name(&user.unit);
+        let rounds = if assignments.is_empty() {
+            view! { <p class="notice">{t(T::NoReports)}</p> }.into_any()
+        } else {
+            assignments
+                .into_iter()
+                .map(|a| view! { <RoundRows dir=dir.clone() assignment=a /> })
+                .collect_view()
+                .into_any()
+        };
+        view! {
+            <section class="list">
+                <div class="who">
+                    <div>
+                        <strong>{user.name.clone()}</strong>
+                        <span class="who-meta">
+                            {move || role_label(lang.get(), role)} " · " {unit}
+                        </span>
+                    </div>
+                    {if session.accounts.get() == Some(true) {
+                        view! { <LogoutButton /> }.into_any()
+                    } else {
+                        view! {
+                            <a class="switch-user" href="/" on:click=sign_out>
+                                {t(T::SwitchUser)}
+                            </a>
+                        }
+                            .into_any()
+                    }}
+                </div>
+                <h1>{t(T::MyReports)}</h1>
+                <ul class="report-list">{rounds}</ul>
+                <StorageNote />
+            </section>
+        }
+        .into_any()
+    }
 }
 
 /// Whether the phone's copy is safe from the browser's storage eviction.
-fn storage_note() -> View {
+#[component]
+fn StorageNote() -> impl IntoView {
     let Persistence(persisted) = expect_context::<Persistence>();
-    dynamic(move || {
+    move || {
         persisted.get().map(|granted| {
             let key = if granted {
                 T::StoragePersisted
             } else {
                 T::StorageNotPersisted
             };
-            el("p")
-                .class(if granted {
-                    "storage-note"
-                } else {
-                    "storage-note warn"
-                })
-                .testid("storage-persist")
-                .attr("data-persisted", &granted.to_string())
-                .dyn_text(t(key))
+            view! {
+                <p
+                    class=if granted { "storage-note" } else { "storage-note warn" }
+                    data-testid="storage-persist"
+                    data-persisted=granted.to_string()
+                >
+                    {t(key)}
+                </p>
+            }
         })
-    })
+    }
 }
 
 /// One round: the user's own report and/or the summary link.
-fn round_rows(dir: Arc<Directory>, assignment: Assignment) -> View {
+#[component]
+fn RoundRows(dir: Arc<Directory>, assignment: Assignment) -> impl IntoView {
     let round = assignment.round.clone();
-    let own = assignment
-        .own
-        .clone()
-        .map(|(key, role)| report_row(dir.clone(), key, role, round.deadline));
+    let own = assignment.own.clone().map(|(key, role)| {
+        view! { <ReportRow dir=dir.clone() key=key role=role deadline=round.deadline /> }
+    });
     let summary = assignment.summary_of.clone().map(|unit| {
         let href = format!("/district/{}/{}/{unit}", round.template, round.period);
         let name = dir.unit_name(&unit);
         let period = round.period.clone();
         let lang = use_lang();
-        el("li").child(
-            el("a")
-                .class("district-link")
-                .attr("href", &href)
-                .testid("district-page")
-                .child(
-                    el("span")
-                        .class("row-title")
-                        .dyn_text(t(T::DistrictPage))
-                        .text(" — ")
-                        .text(&name),
-                )
-                .child(
-                    el("span")
-                        .class("row-sub")
-                        .dyn_text(move || period_label(lang.get(), &period))
-                        .text(" · ")
-                        .dyn_text(t(T::DistrictPageHint)),
-                ),
-        )
+        view! {
+            <li>
+                <a class="district-link" href=href data-testid="district-page">
+                    <span class="row-title">{t(T::DistrictPage)} " — " {name}</span>
+                    <span class="row-sub">
+                        {move || period_label(lang.get(), &period)} " · " {t(T::DistrictPageHint)}
+                    </span>
+                </a>
+            </li>
+        }
     });
-    let mut view = View::from(own);
-    view.push(summary);
-    view
+    view! {
+        {own}
+        {summary}
+    }
 }
 
 /// A report the user fills in.
-fn report_row(
+#[component]
+fn ReportRow(
     dir: Arc<Directory>,
     key: ReportKey,
     role: Role,
     deadline: Option<shared::Date>,
-) -> View {
+) -> impl IntoView {
     let sync = expect_context::<SyncLoop>();
     let lang = use_lang();
     let id = key.document_id();
     sync.open(id);
     let Some(template) = dir.template(&key.template).cloned() else {
-        return View::empty();
+        return ().into_any();
     };
     let rev = Memo::new(move |_| sync.snapshot().with(|s| s.doc(&id).map(|d| d.rev)));
     let total_template = template.clone();
@@ -174,43 +161,32 @@ fn report_row(
     let title = template.title.clone();
     let title_en = template.title_en.clone();
     let period = key.period.clone();
-    el("li")
-        .child(
-            el("a")
-                .class("report-row")
-                .attr("href", &href)
-                .testid(&format!("report-{}", key.unit))
-                .child(el("span").class("row-title").text(&unit_name))
-                .child(
-                    el("span")
-                        .class("row-sub")
-                        .dyn_text(move || lang.get().pick(&title, title_en.as_deref()).to_string())
-                        .text(" · ")
-                        .dyn_text(move || period_label(lang.get(), &period)),
-                )
-                .child(
-                    el("span")
-                        .class("row-meta")
-                        .child(
-                            el("span")
-                                .class("progress")
-                                .testid("report-progress")
-                                .dyn_text(move || summary.with(|(f, t, _)| format!("{f}/{t}")))
-                                .text(" ")
-                                .dyn_text(t(T::Progress)),
-                        )
-                        .child(el("span").class("status").dyn_text(move || {
-                            summary.with(|(_, _, s)| status(lang.get(), s.as_deref()))
-                        }))
-                        .child(deadline.map(|d| {
-                            el("span")
-                                .class("deadline")
-                                .dyn_text(t(T::Deadline))
-                                .text(" ")
-                                .text(&d.to_vn())
-                        })),
-                )
-                .child(doc_sync_badge(id)),
-        )
-        .into()
+    view! {
+        <li>
+            <a class="report-row" href=href data-testid=format!("report-{}", key.unit)>
+                <span class="row-title">{unit_name}</span>
+                <span class="row-sub">
+                    {move || lang.get().pick(&title, title_en.as_deref()).to_string()} " · "
+                    {move || period_label(lang.get(), &period)}
+                </span>
+                <span class="row-meta">
+                    <span class="progress" data-testid="report-progress">
+                        {move || summary.with(|(f, t, _)| format!("{f}/{t}"))} " "
+                        {t(T::Progress)}
+                    </span>
+                    <span class="status">
+                        {move || summary.with(|(_, _, s)| status(lang.get(), s.as_deref()))}
+                    </span>
+                    {deadline
+                        .map(|d| {
+                            view! {
+                                <span class="deadline">{t(T::Deadline)} " " {d.to_vn()}</span>
+                            }
+                        })}
+                </span>
+                <DocSyncBadge doc=id />
+            </a>
+        </li>
+    }
+    .into_any()
 }

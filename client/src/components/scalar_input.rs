@@ -6,44 +6,48 @@
 //! when it changes to something the typed text does not already mean (an edit
 //! from another device), so "1000" does not jump to "1.000" under the thumb.
 
-use crate::dom::{View, el, event_target_value, show};
 use crate::format::editable;
 use crate::i18n::{Lang, T, t, use_lang};
-use crate::reactive::*;
+use leptos::prelude::*;
 use shared::Value;
 use shared::template::FieldType;
 use shared::value::InputError;
 
 /// The input. `on_change` receives each readable value (`None` clears).
-pub fn scalar_input(
+#[component]
+pub fn ScalarInput(
     ty: FieldType,
     value: Memo<Option<Value>>,
     on_change: Callback<Option<Value>>,
     testid: String,
     input_id: String,
     required: bool,
-) -> View {
+) -> impl IntoView {
     match ty {
-        FieldType::Bool => yes_no_select(value, on_change, testid, input_id, required),
+        FieldType::Bool => view! {
+            <YesNoSelect value on_change testid input_id required />
+        }
+        .into_any(),
         FieldType::Choice { options } => {
             let options: Vec<(String, String, Option<String>)> = options
                 .into_iter()
                 .map(|o| (o.value, o.label, o.label_en))
                 .collect();
-            choice_select(options, value, on_change, testid, input_id, required)
+            view! { <ChoiceSelect options value on_change testid input_id required /> }.into_any()
         }
-        ty => text_box(ty, value, on_change, testid, input_id, required),
+        ty => view! { <TextBox ty value on_change testid input_id required /> }.into_any(),
     }
 }
 
-fn text_box(
+#[component]
+fn TextBox(
     ty: FieldType,
     value: Memo<Option<Value>>,
     on_change: Callback<Option<Value>>,
     testid: String,
     input_id: String,
     required: bool,
-) -> View {
+) -> impl IntoView {
     let lang = use_lang();
     let shown = {
         let ty = ty.clone();
@@ -73,7 +77,7 @@ fn text_box(
         FieldType::Text { max_len } => max_len.map(|m| m.to_string()),
         _ => None,
     };
-    let on_input = move |ev: web_sys::Event| {
+    let on_input = move |ev| {
         let raw = event_target_value(&ev);
         text.set(raw.clone());
         match Value::parse_input(&ty, &raw) {
@@ -87,53 +91,40 @@ fn text_box(
         }
     };
     let error_id = format!("{input_id}-error");
-    let mut input = el("input")
-        .attr("type", "text")
-        .id(&input_id)
-        .class("input")
-        .dyn_class("invalid", move || problem.with(Option::is_some))
-        .testid(&testid);
-    if let Some(mode) = inputmode {
-        input = input.attr("inputmode", mode);
+    view! {
+        <input
+            type="text"
+            id=input_id
+            class="input"
+            class:invalid=move || problem.with(Option::is_some)
+            data-testid=testid
+            inputmode=inputmode
+            placeholder=placeholder
+            maxlength=max_len
+            autocomplete="off"
+            aria-required=required.to_string()
+            aria-describedby=error_id.clone()
+            prop:value=move || text.get()
+            on:input=on_input
+        />
+        <Show when=move || problem.with(Option::is_some)>
+            <p class="issue error" id=error_id.clone()>
+                {move || problem.get().map(|e| input_error(lang.get(), &e)).unwrap_or_default()}
+            </p>
+        </Show>
     }
-    input = input.dyn_attr("placeholder", placeholder);
-    if let Some(max) = &max_len {
-        input = input.attr("maxlength", max);
-    }
-    let mut view = View::from(
-        input
-            .attr("autocomplete", "off")
-            .attr("aria-required", &required.to_string())
-            .attr("aria-describedby", &error_id)
-            .dyn_prop("value", move || text.get())
-            .on("input", on_input),
-    );
-    view.push(show(
-        move || problem.with(Option::is_some),
-        move || {
-            el("p")
-                .class("issue error")
-                .id(&error_id)
-                .dyn_text(move || {
-                    problem
-                        .get()
-                        .map(|e| input_error(lang.get(), &e))
-                        .unwrap_or_default()
-                })
-        },
-    ));
-    view
 }
 
-fn yes_no_select(
+#[component]
+fn YesNoSelect(
     value: Memo<Option<Value>>,
     on_change: Callback<Option<Value>>,
     testid: String,
     input_id: String,
     required: bool,
-) -> View {
+) -> impl IntoView {
     let is = move |want: Option<bool>| value.with(|v| v.as_ref().and_then(Value::as_bool) == want);
-    let on_select = move |ev: web_sys::Event| {
+    let on_select = move |ev| {
         let v = match event_target_value(&ev).as_str() {
             "true" => Some(Value::Bool(true)),
             "false" => Some(Value::Bool(false)),
@@ -141,76 +132,71 @@ fn yes_no_select(
         };
         on_change.run(v);
     };
-    el("select")
-        .id(&input_id)
-        .class("input")
-        .testid(&testid)
-        .attr("aria-required", &required.to_string())
-        .on("change", on_select)
-        .child(
-            el("option")
-                .attr("value", "")
-                .dyn_prop("selected", move || is(None))
-                .dyn_text(t(T::ChooseOption)),
-        )
-        .child(
-            el("option")
-                .attr("value", "true")
-                .dyn_prop("selected", move || is(Some(true)))
-                .dyn_text(t(T::Yes)),
-        )
-        .child(
-            el("option")
-                .attr("value", "false")
-                .dyn_prop("selected", move || is(Some(false)))
-                .dyn_text(t(T::No)),
-        )
-        .into()
+    view! {
+        <select
+            id=input_id
+            class="input"
+            data-testid=testid
+            aria-required=required.to_string()
+            on:change=on_select
+        >
+            <option value="" prop:selected=move || is(None)>
+                {t(T::ChooseOption)}
+            </option>
+            <option value="true" prop:selected=move || is(Some(true))>
+                {t(T::Yes)}
+            </option>
+            <option value="false" prop:selected=move || is(Some(false))>
+                {t(T::No)}
+            </option>
+        </select>
+    }
 }
 
-fn choice_select(
+#[component]
+fn ChoiceSelect(
     options: Vec<(String, String, Option<String>)>,
     value: Memo<Option<Value>>,
     on_change: Callback<Option<Value>>,
     testid: String,
     input_id: String,
     required: bool,
-) -> View {
+) -> impl IntoView {
     let lang = use_lang();
     let allowed: Vec<String> = options.iter().map(|(v, _, _)| v.clone()).collect();
-    let on_select = move |ev: web_sys::Event| {
+    let on_select = move |ev| {
         let key = event_target_value(&ev);
         let v = allowed.contains(&key).then_some(Value::Str(key));
         on_change.run(v);
     };
     let current = move || value.with(|v| v.as_ref().and_then(Value::as_str).map(str::to_string));
-    el("select")
-        .id(&input_id)
-        .class("input")
-        .testid(&testid)
-        .attr("aria-required", &required.to_string())
-        .on("change", on_select)
-        .child(
-            el("option")
-                .attr("value", "")
-                .dyn_prop("selected", move || current().is_none())
-                .dyn_text(t(T::ChooseOption)),
-        )
-        .child(
-            options
+    view! {
+        <select
+            id=input_id
+            class="input"
+            data-testid=testid
+            aria-required=required.to_string()
+            on:change=on_select
+        >
+            <option value="" prop:selected=move || current().is_none()>
+                {t(T::ChooseOption)}
+            </option>
+            {options
                 .into_iter()
                 .map(|(key, label, label_en)| {
                     let selected_key = key.clone();
-                    el("option")
-                        .attr("value", &key)
-                        .dyn_prop("selected", move || {
-                            current().as_deref() == Some(selected_key.as_str())
-                        })
-                        .dyn_text(move || lang.get().pick(&label, label_en.as_deref()).to_string())
+                    view! {
+                        <option
+                            value=key
+                            prop:selected=move || current().as_deref() == Some(selected_key.as_str())
+                        >
+                            {move || lang.get().pick(&label, label_en.as_deref()).to_string()}
+                        </option>
+                    }
                 })
-                .collect::<View>(),
-        )
-        .into()
+                .collect_view()}
+        </select>
+    }
 }
 
 /// Why typed text is not a value of the field, in words.

@@ -2,17 +2,17 @@
 //! in, straight on to the reports); the list of users to pick from on a
 //! server without accounts (`serve --no-auth`).
 
-use crate::components::login::login_form;
-use crate::dom::{View, dynamic, el, untrack};
+use crate::components::login::LoginForm;
 use crate::i18n::{Lang, T, t, use_lang};
-use crate::reactive::*;
 use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 use shared::dataset::UserRole;
 
 /// The start screen.
-pub fn start_screen() -> View {
+#[component]
+pub fn StartScreen() -> impl IntoView {
     let session = expect_context::<Session>();
     let sync = expect_context::<SyncLoop>();
     let router = use_router();
@@ -30,14 +30,11 @@ pub fn start_screen() -> View {
         Some(true) => Screen::Leaving,
         _ => Screen::Chooser,
     });
-    dynamic(move || {
-        let screen = screen.get();
-        untrack(move || match screen {
-            Screen::Login => login_form(),
-            Screen::Leaving => View::empty(),
-            Screen::Chooser => user_chooser(),
-        })
-    })
+    move || match screen.get() {
+        Screen::Login => view! { <LoginForm /> }.into_any(),
+        Screen::Leaving => ().into_any(),
+        Screen::Chooser => view! { <UserChooser /> }.into_any(),
+    }
 }
 
 /// What the start screen shows.
@@ -52,68 +49,70 @@ enum Screen {
 }
 
 /// The user chooser of a server without accounts.
-fn user_chooser() -> View {
+#[component]
+fn UserChooser() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
     let router = use_router();
     let users = move || {
         let Some(dir) = session.directory.get() else {
-            return untrack(directory_missing);
+            return view! { <DirectoryMissing /> }.into_any();
         };
         let current = session.user_id.get();
-        untrack(move || {
-            dir.boot
-                .users
-                .iter()
-                .map(|u| {
-                    let id = u.id.clone();
-                    let choose = move |_| {
-                        session.choose(&id);
-                        router.go("/reports", false);
-                    };
-                    let unit = dir.unit_name(&u.unit);
-                    let role = u.role;
-                    let chosen = current.as_deref() == Some(u.id.as_str());
-                    el("li").child(
-                        el("button")
-                            .attr("type", "button")
-                            .class(if chosen { "user chosen" } else { "user" })
-                            .testid(&format!("user-{}", u.id))
-                            .on("click", choose)
-                            .child(el("span").class("user-name").text(&u.name))
-                            .child(
-                                el("span")
-                                    .class("user-meta")
-                                    .dyn_text(move || role_label(lang.get(), role))
-                                    .text(" · ")
-                                    .text(&unit),
-                            ),
-                    )
-                })
-                .collect::<View>()
-        })
+        dir.boot
+            .users
+            .iter()
+            .map(|u| {
+                let id = u.id.clone();
+                let choose = move |_| {
+                    session.choose(&id);
+                    router.go("/reports", false);
+                };
+                let unit = dir.unit_name(&u.unit);
+                let role = u.role;
+                let chosen = current.as_deref() == Some(u.id.as_str());
+                view! {
+                    <li>
+                        <button
+                            type="button"
+                            class="user"
+                            class:chosen=chosen
+                            data-testid=format!("user-{}", u.id)
+                            on:click=choose
+                        >
+                            <span class="user-name">{u.name.clone()}</span>
+                            <span class="user-meta">
+                                {move || role_label(lang.get(), role)} " · " {unit.clone()}
+                            </span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+            .into_any()
     };
-    el("section")
-        .class("start")
-        .child(el("h1").dyn_text(t(T::ChooseUser)))
-        .child(el("p").class("hint").dyn_text(t(T::ChooseUserHint)))
-        .child(el("ul").class("user-list").dyn_child(users))
-        .into()
+    view! {
+        <section class="start">
+            <h1>{t(T::ChooseUser)}</h1>
+            <p class="hint">{t(T::ChooseUserHint)}</p>
+            <ul class="user-list">{users}</ul>
+        </section>
+    }
 }
 
 /// Shown while there is no directory: loading, or the first start is offline.
-pub fn directory_missing() -> View {
+#[component]
+pub fn DirectoryMissing() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
-    let text = move || {
-        if session.load_error.with(Option::is_some) {
+    move || {
+        let text = if session.load_error.with(Option::is_some) {
             T::NeedNetworkFirst
         } else {
             T::Loading
-        }
-        .get(lang.get())
-    };
-    el("p").class("notice").dyn_text(text).into()
+        };
+        view! { <p class="notice">{text.get(lang.get())}</p> }
+    }
 }
 
 /// A role in words.

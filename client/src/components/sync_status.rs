@@ -1,19 +1,19 @@
 //! Where the data is, in words: for the whole phone (top bar) and per report.
 //! Tests read `data-state` (`local` | `syncing` | `server`).
 
-use crate::dom::{View, el};
 use crate::format::clock_time;
 use crate::i18n::{Lang, T, not_on_server, on_server_at, use_lang};
-use crate::reactive::*;
 use crate::sync_loop::{Link, SyncLoop, SyncSnapshot, SyncState};
+use leptos::prelude::*;
 use shared::DocumentId;
 
 /// The phone-wide status: reports not yet on the server, or when the server
 /// last confirmed holding everything, plus the connection when it matters.
-pub fn sync_status() -> View {
+#[component]
+pub fn SyncStatus() -> impl IntoView {
     let lang = use_lang();
     let snapshot = expect_context::<SyncLoop>().snapshot();
-    let state = move || Some(snapshot.with(overall_state).as_str());
+    let state = move || snapshot.with(overall_state).as_str();
     let text = move || snapshot.with(|s| overall_text(lang.get(), s));
     let link = move || {
         let lang = lang.get();
@@ -26,27 +26,22 @@ pub fn sync_status() -> View {
         })
     };
     let link_state = move || {
-        Some(snapshot.with(|s| {
+        snapshot.with(|s| {
             if s.login_required {
-                "login"
+                "login".to_string()
             } else {
-                s.link.as_str()
+                format!("{:?}", s.link).to_lowercase()
             }
-        }))
+        })
     };
-    el("div")
-        .class("sync-status")
-        .testid("sync-status")
-        .dyn_attr("data-state", state)
-        .attr("aria-live", "polite")
-        .child(el("span").class("sync-main").dyn_text(text))
-        .child(
-            el("span")
-                .class("sync-link")
-                .dyn_attr("data-link", link_state)
-                .dyn_text(link),
-        )
-        .into()
+    view! {
+        <div class="sync-status" data-testid="sync-status" data-state=state aria-live="polite">
+            <span class="sync-main">{text}</span>
+            <span class="sync-link" data-link=link_state>
+                {link}
+            </span>
+        </div>
+    }
 }
 
 fn overall_state(s: &SyncSnapshot) -> SyncState {
@@ -80,7 +75,8 @@ fn overall_text(lang: Lang, s: &SyncSnapshot) -> String {
 }
 
 /// One report's status.
-pub fn doc_sync_badge(doc: DocumentId) -> View {
+#[component]
+pub fn DocSyncBadge(doc: DocumentId) -> impl IntoView {
     let lang = use_lang();
     let snapshot = expect_context::<SyncLoop>().snapshot();
     let state = Memo::new(move |_| snapshot.with(|s| s.state_of(&doc)));
@@ -110,12 +106,13 @@ pub fn doc_sync_badge(doc: DocumentId) -> View {
             }
         })
     };
-    el("span")
-        .dyn_attr("class", move || {
-            Some(format!("doc-sync {}", state.get().as_str()))
-        })
-        .testid("report-sync-state")
-        .dyn_attr("data-state", move || Some(state.get().as_str()))
-        .dyn_text(text)
-        .into()
+    view! {
+        <span
+            class=move || format!("doc-sync {}", state.get().as_str())
+            data-testid="report-sync-state"
+            data-state=move || state.get().as_str()
+        >
+            {text}
+        </span>
+    }
 }

@@ -1,18 +1,18 @@
 //! The bar on every screen: app name, where the data is, language switch, and
 //! an alert when the phone refuses to store more.
 
-use crate::components::login::login_required;
-use crate::components::sync_status::sync_status;
-use crate::dom::{View, el};
+use crate::components::login::LoginRequired;
+use crate::components::sync_status::SyncStatus;
 use crate::i18n::{T, t, use_lang};
 use crate::local_store;
-use crate::reactive::*;
 use crate::service_worker;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
+use leptos::prelude::*;
 
 /// The top bar.
-pub fn top_bar() -> View {
+#[component]
+pub fn TopBar() -> impl IntoView {
     let lang = use_lang();
     let sync = expect_context::<SyncLoop>();
     let storage_error = Memo::new(move |_| sync.snapshot().with(|s| s.storage_error.clone()));
@@ -23,44 +23,31 @@ pub fn top_bar() -> View {
             web_sys::console::warn_1(&format!("cannot remember the language: {e}").into());
         }
     };
-    let mut bar = View::from(
-        el("header")
-            .class("topbar")
-            .child(
-                el("a")
-                    .class("brand")
-                    .attr("href", "/reports")
-                    .dyn_text(t(T::AppName)),
-            )
-            .child(sync_status())
-            .child(
-                el("button")
-                    .attr("type", "button")
-                    .class("lang")
-                    .testid("lang-switch")
-                    .on("click", switch)
-                    .dyn_text(t(T::SwitchLanguage)),
-            ),
-    );
-    bar.push(version_mismatch());
-    bar.push(login_required());
-    bar.push(crate::dom::show(
-        move || storage_error.with(Option::is_some),
-        move || {
-            el("p")
-                .class("alert")
-                .attr("role", "alert")
-                .testid("storage-error")
-                .dyn_text(t(T::StorageFailed))
-                .child(el("small").dyn_text(move || storage_error.get().unwrap_or_default()))
-        },
-    ));
-    bar
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/reports">
+                {t(T::AppName)}
+            </a>
+            <SyncStatus />
+            <button type="button" class="lang" data-testid="lang-switch" on:click=switch>
+                {t(T::SwitchLanguage)}
+            </button>
+        </header>
+        <VersionMismatch />
+        <LoginRequired />
+        <Show when=move || storage_error.with(Option::is_some)>
+            <p class="alert" role="alert" data-testid="storage-error">
+                {t(T::StorageFailed)}
+                <small>{move || storage_error.get().unwrap_or_default()}</small>
+            </p>
+        </Show>
+    }
 }
 
 /// Shown when the server speaks another API version than this app: the data
 /// stays on the phone, and the officer can reopen the app on the new shell.
-fn version_mismatch() -> View {
+#[component]
+fn VersionMismatch() -> impl IntoView {
     let session = expect_context::<Session>();
     let lang = use_lang();
     let text = move || {
@@ -70,22 +57,19 @@ fn version_mismatch() -> View {
         };
         key.get(lang.get())
     };
-    crate::dom::show(
-        move || session.server_api.with(Option::is_some),
-        move || {
-            el("p")
-                .class("alert")
-                .attr("role", "alert")
-                .testid("version-mismatch")
-                .dyn_text(text)
-                .text(" ")
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("link-button")
-                        .on("click", move |_| service_worker::apply_update_and_reload())
-                        .dyn_text(t(T::ReloadApp)),
-                )
-        },
-    )
+    view! {
+        <Show when=move || session.server_api.with(Option::is_some)>
+            <p class="alert" role="alert" data-testid="version-mismatch">
+                {text}
+                " "
+                <button
+                    type="button"
+                    class="link-button"
+                    on:click=move |_| service_worker::apply_update_and_reload()
+                >
+                    {t(T::ReloadApp)}
+                </button>
+            </p>
+        </Show>
+    }
 }

@@ -6,9 +6,9 @@
 //! its type and the fields of that type, and nesting depth is bounded.
 
 use super::ids::{DocumentId, PeerId};
-use crate::collections::Map;
 use minicbor::data::Type;
 use minicbor::{Decoder, Encoder};
+use std::collections::BTreeMap;
 
 /// The protocol version we speak.
 pub const PROTOCOL_VERSION: &str = "1";
@@ -263,7 +263,7 @@ fn read_value(d: &mut Decoder<'_>, depth: usize) -> Result<Cbor, DecodeError> {
 
 struct Fields {
     message_type: String,
-    map: Map<String, Cbor>,
+    map: BTreeMap<String, Cbor>,
 }
 
 impl Fields {
@@ -341,7 +341,7 @@ impl WireMessage {
         let Cbor::Map(items) = value else {
             return Err(DecodeError::NotAMessage);
         };
-        let mut map = Map::new();
+        let mut map = BTreeMap::new();
         for (k, v) in items {
             if let Cbor::Str(k) = k {
                 map.insert(k, v);

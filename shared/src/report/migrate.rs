@@ -15,9 +15,9 @@
 //! longer fits) is retired rather than dropped.
 
 use super::view::{Record, ReportView};
-use crate::collections::Map;
 use crate::template::{Field, FieldType, Template};
 use crate::value::Value;
+use std::collections::BTreeMap;
 
 /// Which part of a report a value lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,11 +46,11 @@ pub struct Move {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Retired {
     /// Single values, by old id.
-    pub fields: Map<String, Value>,
+    pub fields: BTreeMap<String, Value>,
     /// Rows of old records fields, by old id.
-    pub records: Map<String, Vec<Record>>,
+    pub records: BTreeMap<String, Vec<Record>>,
     /// Texts of old narratives, by old id (empty texts are not listed).
-    pub narratives: Map<String, String>,
+    pub narratives: BTreeMap<String, String>,
 }
 
 impl Retired {

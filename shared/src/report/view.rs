@@ -1,9 +1,9 @@
 use super::{ReportError, ReportKey, keys};
-use crate::collections::Map;
 use crate::value::Value;
 use crate::workflow::{Status, Step, Transition};
 use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A plain snapshot of a report: what forms render, what aggregation reads and
 /// what the REST API returns.
@@ -20,13 +20,13 @@ pub struct ReportView {
     pub status: Option<String>,
     /// Scalar field values.
     #[serde(default)]
-    pub fields: Map<String, Value>,
+    pub fields: BTreeMap<String, Value>,
     /// Records per records field, oldest first.
     #[serde(default)]
-    pub records: Map<String, Vec<Record>>,
+    pub records: BTreeMap<String, Vec<Record>>,
     /// Narrative texts.
     #[serde(default)]
-    pub narratives: Map<String, String>,
+    pub narratives: BTreeMap<String, String>,
     /// Values set concurrently by different people (Automerge kept one; the
     /// others are here until someone resolves them).
     #[serde(default)]
@@ -44,7 +44,7 @@ pub struct Record {
     /// When it was added (ms since the epoch).
     pub created: i64,
     /// Column values.
-    pub values: Map<String, Value>,
+    pub values: BTreeMap<String, Value>,
 }
 
 /// A field (or record column) with concurrent values.
@@ -149,7 +149,7 @@ impl ReportView {
                     else {
                         continue;
                     };
-                    let mut values = Map::new();
+                    let mut values = BTreeMap::new();
                     let mut created = 0;
                     read_scalars(doc, &robj, &mut values, &mut |col, vals| {
                         view.conflicts.push(Conflict {
@@ -169,9 +169,7 @@ impl ReportView {
                         values,
                     });
                 }
-                crate::collections::sort_by(&mut rows, |a, b| {
-                    (a.created, &a.id).cmp(&(b.created, &b.id))
-                });
+                rows.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
                 view.records.insert(field.to_string(), rows);
             } else if key == keys::HISTORY && ty == ObjType::List {
                 view.history = read_history(doc, &obj)?;
@@ -191,7 +189,7 @@ fn read_history(doc: &Automerge, list: &ObjId) -> Result<Vec<Transition>, Report
         let Some((automerge::Value::Object(ObjType::Map), entry)) = doc.get(list, i)? else {
             continue;
         };
-        let mut values = Map::new();
+        let mut values = BTreeMap::new();
         read_scalars(doc, &entry, &mut values, &mut |_, _| {})?;
         let text = |k: &str| match values.get(k) {
             Some(Value::Str(s)) => s.clone(),
@@ -219,7 +217,7 @@ fn read_history(doc: &Automerge, list: &ObjId) -> Result<Vec<Transition>, Report
 fn read_scalars(
     doc: &Automerge,
     obj: &ObjId,
-    out: &mut Map<String, Value>,
+    out: &mut BTreeMap<String, Value>,
     on_conflict: &mut dyn FnMut(&str, Vec<ConflictValue>),
 ) -> Result<(), ReportError> {
     for k in doc.keys(obj) {

@@ -19,13 +19,13 @@ pub use spec::{BodyItem, FootnoteSpec, ReportText};
 pub use text::{Text, TextError};
 
 use crate::aggregate::{FigureValue, ListItem};
-use crate::collections::Map;
 use crate::date::Date;
 use crate::org::OrgTree;
 use crate::period::Period;
 use crate::report::ReportView;
 use crate::template::{Field, FieldType, Template};
 use crate::value::Value;
+use std::collections::BTreeMap;
 use text::{Filter, Piece};
 
 /// What a report is rendered from.
@@ -40,7 +40,7 @@ pub struct RenderInput<'a> {
     /// The period.
     pub period: &'a Period,
     /// The figures, from [`crate::aggregate::compute`].
-    pub figures: &'a Map<String, FigureValue>,
+    pub figures: &'a BTreeMap<String, FigureValue>,
     /// The consolidating unit's own report, if it has one.
     pub own: Option<&'a ReportView>,
     /// The day the report is generated (a parameter: the core reads no clock).
@@ -69,7 +69,7 @@ pub fn render(input: &RenderInput<'_>) -> Document {
     Renderer {
         input,
         spec,
-        notes: Map::new(),
+        notes: BTreeMap::new(),
         used_notes: Vec::new(),
     }
     .run()
@@ -79,7 +79,7 @@ struct Renderer<'r, 'a> {
     input: &'r RenderInput<'a>,
     spec: &'r ReportText,
     /// Footnote id → its text, or `None` when it is dropped (empty list).
-    notes: Map<String, Option<String>>,
+    notes: BTreeMap<String, Option<String>>,
     /// Footnote ids in order of first reference.
     used_notes: Vec<String>,
 }
@@ -201,7 +201,7 @@ impl<'a> Renderer<'_, 'a> {
 
     /// The records of a `records_list` figure with their records field.
     fn list(&self, figure: &str) -> Vec<Item<'a>> {
-        let (template, figures): (&'a Template, &'a Map<String, FigureValue>) =
+        let (template, figures): (&'a Template, &'a BTreeMap<String, FigureValue>) =
             (self.input.template, self.input.figures);
         let Ok(field) = spec::list_field(template, figure) else {
             return Vec::new();

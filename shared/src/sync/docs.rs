@@ -2,9 +2,8 @@
 
 use super::ConnId;
 use super::storage::StorageKey;
-use crate::collections::Map;
 use automerge::{AutoCommit, ChangeHash};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -27,7 +26,7 @@ pub(super) struct PeerDoc {
 pub(super) struct DocState {
     pub(super) phase: Phase,
     pub(super) doc: AutoCommit,
-    pub(super) peers: Map<ConnId, PeerDoc>,
+    pub(super) peers: BTreeMap<ConnId, PeerDoc>,
     /// Messages that arrived while loading.
     pub(super) queued: VecDeque<(ConnId, automerge::sync::Message, bool)>,
     /// A document the application inserted while this one was loading.
@@ -42,10 +41,10 @@ pub(super) struct DocState {
     /// Another writer stored more while they were: read again after.
     pub(super) refresh_again: bool,
     /// Chunks in storage, with their sizes.
-    pub(super) chunks: Map<StorageKey, usize>,
+    pub(super) chunks: BTreeMap<StorageKey, usize>,
     /// Shared heads last written per persistent peer (by storage id), which a
     /// new connection from that peer resumes from.
-    pub(super) persisted_sync: Map<String, Vec<ChangeHash>>,
+    pub(super) persisted_sync: BTreeMap<String, Vec<ChangeHash>>,
     /// When a peer or the application last used it.
     pub(super) last_used: crate::time::Timestamp,
 }
@@ -55,7 +54,7 @@ impl DocState {
         DocState {
             phase: Phase::Loading,
             doc: AutoCommit::new(),
-            peers: Map::new(),
+            peers: BTreeMap::new(),
             queued: VecDeque::new(),
             pending_insert: None,
             saved_heads: Vec::new(),
@@ -63,8 +62,8 @@ impl DocState {
             compacting: false,
             refreshing: false,
             refresh_again: false,
-            chunks: Map::new(),
-            persisted_sync: Map::new(),
+            chunks: BTreeMap::new(),
+            persisted_sync: BTreeMap::new(),
             last_used: crate::time::Timestamp(0),
         }
     }

@@ -19,14 +19,13 @@ pub mod storage;
 
 pub use rate::RateLimit;
 
-use crate::collections::{Map, Set};
 use crate::protocol::ids::{DocumentId, PeerId};
 use crate::protocol::wire::{PROTOCOL_VERSION, PeerMetadata, WireMessage};
 use crate::time::Timestamp;
 use automerge::AutoCommit;
 use docs::{DocState, Phase};
 use rate::TokenBucket;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use storage::{StorageAction, StorageKey, StorageOutcome, StorageResult, StorageTask, TaskId};
 
 /// Decides what the peer on a connection may do with a document. The engine
@@ -320,7 +319,7 @@ struct Conn {
     /// persisted for it).
     remote_storage: Option<String>,
     /// Documents this connection has used.
-    docs: Set<DocumentId>,
+    docs: BTreeSet<DocumentId>,
     /// Admits documents not used yet at the configured rate.
     budget: Option<TokenBucket>,
     /// Document messages waiting for the budget, in arrival order.
@@ -345,15 +344,15 @@ impl Conn {
 /// The engine. See the module docs.
 pub struct Synchronizer {
     config: SyncConfig,
-    conns: Map<ConnId, Conn>,
-    docs: Map<DocumentId, DocState>,
-    tasks: Map<TaskId, (DocumentId, TaskPurpose)>,
+    conns: BTreeMap<ConnId, Conn>,
+    docs: BTreeMap<DocumentId, DocState>,
+    tasks: BTreeMap<TaskId, (DocumentId, TaskPurpose)>,
     next_task: u64,
     /// The time of the event being handled.
     now: Timestamp,
     /// Documents dropped from memory while connections used them: per
     /// connection, the heads shared with it, restored when the document loads.
-    parked: Map<ConnId, Map<DocumentId, Vec<automerge::ChangeHash>>>,
+    parked: BTreeMap<ConnId, BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
     /// Who may read and write what; `None`: everyone everything.
     policy: Option<Box<dyn AccessPolicy>>,
 }
@@ -394,12 +393,12 @@ impl Synchronizer {
     pub fn new(config: SyncConfig) -> Synchronizer {
         Synchronizer {
             config,
-            conns: Map::new(),
-            docs: Map::new(),
-            tasks: Map::new(),
+            conns: BTreeMap::new(),
+            docs: BTreeMap::new(),
+            tasks: BTreeMap::new(),
             next_task: 1,
             now: Timestamp(0),
-            parked: Map::new(),
+            parked: BTreeMap::new(),
             policy: None,
         }
     }
@@ -512,7 +511,7 @@ impl Synchronizer {
             };
             let mut ready = Vec::new();
             let mut still = VecDeque::new();
-            let mut blocked = Set::new();
+            let mut blocked = BTreeSet::new();
             for (doc, message, is_request) in std::mem::take(&mut c.deferred) {
                 if !blocked.contains(&doc) && c.admits(doc, now) {
                     ready.push((doc, message, is_request));
@@ -580,7 +579,7 @@ impl Synchronizer {
                 handshake,
                 closing: false,
                 remote_storage: None,
-                docs: Set::new(),
+                docs: BTreeSet::new(),
                 budget: self.config.new_docs_rate.map(TokenBucket::new),
                 deferred: VecDeque::new(),
             },
@@ -654,7 +653,7 @@ impl Synchronizer {
             let Some(heads) = self.parked.get_mut(&conn).and_then(|m| m.remove(&doc_id)) else {
                 continue;
             };
-            if self.parked.get(&conn).is_some_and(Map::is_empty) {
+            if self.parked.get(&conn).is_some_and(BTreeMap::is_empty) {
                 self.parked.remove(&conn);
             }
             if let Some(d) = self.docs.get_mut(&doc_id) {
@@ -1084,7 +1083,7 @@ impl Synchronizer {
         // (and may repeat some of the merged ones: harmless, chunks are sets).
         let was_saved = d.saving.is_none() && d.is_saved();
         let before = d.doc.get_heads();
-        let mut stored = Map::new();
+        let mut stored = BTreeMap::new();
         for (key, bytes) in chunks {
             if key.chunk_kind().is_none() {
                 continue;
@@ -1273,7 +1272,7 @@ impl Synchronizer {
                 });
                 // Without its stored state we must not answer for the document.
                 if let Some(d) = self.docs.remove(&doc_id) {
-                    let conns: Set<ConnId> = d.queued.iter().map(|(c, _, _)| *c).collect();
+                    let conns: BTreeSet<ConnId> = d.queued.iter().map(|(c, _, _)| *c).collect();
                     for c in conns {
                         self.fail(
                             c,
@@ -1359,10 +1358,7 @@ impl Synchronizer {
             return;
         };
         // Snapshots first: incremental chunks then apply on top without queueing.
-        crate::collections::sort_by(&mut chunks, |(a, _), (b, _)| {
-            let snapshot = |k: &StorageKey| k.chunk_kind() == Some(storage::ChunkKind::Snapshot);
-            snapshot(b).cmp(&snapshot(a))
-        });
+        chunks.sort_by_key(|(k, _)| k.chunk_kind() != Some(storage::ChunkKind::Snapshot));
         let mut doc = AutoCommit::new();
         let mut sync_states = Vec::new();
         for (key, bytes) in chunks {
@@ -1434,7 +1430,7 @@ impl Synchronizer {
     fn sync_doc(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
         let peer_id = self.config.peer_id.clone();
         let durable = self.config.durable_acks;
-        let targets: Map<ConnId, PeerId> = self.ready_peers().into_iter().collect();
+        let targets: BTreeMap<ConnId, PeerId> = self.ready_peers().into_iter().collect();
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
         };

@@ -1,10 +1,10 @@
 //! Storage as key/value tasks the core asks for and the adapter performs: the
 //! browser maps them to local storage, the server to one SQL table.
 
-use crate::collections::Map;
 use crate::protocol::ids::DocumentId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// A storage key: path segments without `/`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -153,7 +153,7 @@ pub struct StorageResult {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryStore {
     /// The stored values.
-    pub data: Map<StorageKey, Vec<u8>>,
+    pub data: BTreeMap<StorageKey, Vec<u8>>,
 }
 
 impl MemoryStore {

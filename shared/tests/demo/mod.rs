@@ -4,10 +4,10 @@
 #![allow(dead_code, unreachable_pub)]
 
 use shared::aggregate::{Contribution, FigureValue, compute};
-use shared::collections::Map;
 use shared::dataset::ReportsFile;
 use shared::template::Role;
 use shared::{OrgTree, ReportView, Template, Timestamp};
+use std::collections::BTreeMap;
 
 pub struct Demo {
     pub template: Template,
@@ -66,7 +66,7 @@ impl Demo {
         self.views.iter().find(|v| v.unit == unit)
     }
 
-    pub fn figures(&self) -> Map<String, FigureValue> {
+    pub fn figures(&self) -> BTreeMap<String, FigureValue> {
         compute(&self.template, &self.contributions())
     }
 }
