@@ -8,10 +8,12 @@ use crate::components::start::StartScreen;
 use crate::components::top_bar::TopBar;
 use crate::i18n::{Lang, T, t};
 use crate::local_store;
-use crate::route::{Route, Router};
+use crate::route::{Router, use_report_ref};
 use crate::session::{Session, peer_identity};
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
+use leptos_router::components::{Route, Router as Routing, Routes};
+use leptos_router::path;
 
 /// Whether the browser promised to keep this site's storage (see
 /// [`local_store::request_persistence`]); `None` until it answers.
@@ -44,17 +46,38 @@ pub fn App() -> impl IntoView {
     provide_context(sync);
     provide_context(Session::start(sync));
 
-    let router = Router::install();
     view! {
-        <TopBar />
-        <main class="page">
-            {move || match router.get() {
-                Route::Start => view! { <StartScreen /> }.into_any(),
-                Route::Reports => view! { <ReportList /> }.into_any(),
-                Route::Report(at) => view! { <ReportPage at /> }.into_any(),
-                Route::District(at) => view! { <DistrictPage at /> }.into_any(),
-                Route::Unknown => view! { <p class="notice">{t(T::UnknownPage)}</p> }.into_any(),
-            }}
-        </main>
+        <Routing>
+            <Navigation />
+            <TopBar />
+            <main class="page">
+                <Routes fallback=|| view! { <p class="notice">{t(T::UnknownPage)}</p> }>
+                    <Route path=path!("/") view=StartScreen />
+                    <Route path=path!("/reports") view=ReportList />
+                    <Route path=path!("/report/:template/:period/:unit") view=ReportRoute />
+                    <Route path=path!("/district/:template/:period/:unit") view=DistrictRoute />
+                </Routes>
+            </main>
+        </Routing>
     }
+}
+
+/// Provides the [`Router`] navigation handle inside `<Routing>`.
+#[component]
+fn Navigation() -> impl IntoView {
+    Router::install();
+}
+
+/// `/report/:template/:period/:unit`: the report's form.
+#[component]
+fn ReportRoute() -> impl IntoView {
+    let at = use_report_ref();
+    move || view! { <ReportPage at=at.get() /> }
+}
+
+/// `/district/:template/:period/:unit`: the consolidating unit's page.
+#[component]
+fn DistrictRoute() -> impl IntoView {
+    let at = use_report_ref();
+    move || view! { <DistrictPage at=at.get() /> }
 }
