@@ -8,9 +8,9 @@
 
 use crate::directory::Directory;
 use leptos::prelude::*;
-use shared::Template;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::Template;
 
 /// The three parts of a report's URL.
 #[derive(Clone, Debug, PartialEq, Eq)]

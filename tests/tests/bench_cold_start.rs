@@ -5,7 +5,9 @@
 //! network). Prints the figures the README quotes; asserts nothing about
 //! them (machines differ), only that the form became editable.
 //!
-//! `cargo test -p baocao-tests --test bench_cold_start -- --ignored --nocapture`
+//! `cargo test -p baocao-tests --test bench_cold_start -- --ignored --nocapture`;
+//! `BAOCAO_BENCH_DISTS="new=client/dist,old=/tmp/old-dist"` measures several
+//! builds side by side in one run.
 //! Needs `client/dist` (scripts/build-client.sh) and `target/debug/baocao`.
 
 use baocao_tests::TestServer;
@@ -82,10 +84,33 @@ async fn editable_after(world: &World, url: &str) -> f64 {
     world.eval("window.__editableAt").await
 }
 
-#[tokio::test]
-#[ignore = "a measurement, not a check; run on purpose"]
-async fn cold_start_to_an_editable_form() {
+/// The builds to measure: `BAOCAO_BENCH_DISTS="name=dir,name=dir"` (for a
+/// side-by-side run of two builds, e.g. this one and an older one built into
+/// another folder), else `client/dist` alone.
+fn builds() -> Vec<(String, Option<std::path::PathBuf>)> {
+    match std::env::var("BAOCAO_BENCH_DISTS") {
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|item| {
+                let (name, dir) = item
+                    .split_once('=')
+                    .expect("BAOCAO_BENCH_DISTS items are name=dir");
+                (name.to_string(), Some(std::path::PathBuf::from(dir)))
+            })
+            .collect(),
+        _ => vec![("this build".to_string(), None)],
+    }
+}
+
+/// One start from the network (fresh profile, slow 3G) and
+/// [`STARTS_FROM_CACHE`] starts from the service worker's cache.
+async fn measure(dist: Option<std::path::PathBuf>) -> (f64, Vec<f64>) {
     let mut server = TestServer::start().await;
+    if let Some(dist) = dist {
+        server.stop().await;
+        server.set_static_dir(dist);
+        server.restart().await;
+    }
     let report = format!("{}/report/bao-ve-tre-em/2024-H1/ba-dinh", server.url());
     let profile = tempfile::tempdir().expect("profile dir");
 
@@ -125,13 +150,41 @@ async fn cold_start_to_an_editable_form() {
         }
         world.close().await;
     }
+    (network_ms, cache_ms)
+}
 
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+#[tokio::test]
+#[ignore = "a measurement, not a check; run on purpose"]
+async fn cold_start_to_an_editable_form() {
+    let mut results = Vec::new();
+    for (name, dist) in builds() {
+        println!("measuring {name}");
+        results.push((name, measure(dist).await));
+    }
     println!("cold start to an editable form, 4x CPU throttling:");
-    println!("  from the network, slow 3G:     {network_ms:>7.0} ms");
-    for (i, ms) in cache_ms.iter().enumerate() {
+    for (name, (network_ms, cache_ms)) in &results {
+        println!("{name}:");
+        println!("  from the network, slow 3G:     {network_ms:>7.0} ms");
+        for (i, ms) in cache_ms.iter().enumerate() {
+            println!(
+                "  from the service worker cache: {ms:>7.0} ms (start {})",
+                i + 1
+            );
+        }
         println!(
-            "  from the service worker cache: {ms:>7.0} ms (start {})",
-            i + 1
+            "  from the service worker cache: median {:.0} ms",
+            median(cache_ms)
         );
     }
 }
