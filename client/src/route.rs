@@ -36,7 +36,10 @@ impl ReportRef {
 /// leptos_router's navigate function, so event handlers and effects can
 /// change screen without holding the router's context themselves.
 #[derive(Clone, Copy)]
-pub struct Router(StoredValue<Box<dyn Fn(&str, NavigateOptions)>, LocalStorage>);
+pub struct Router(StoredValue<Navigate, LocalStorage>);
+
+/// leptos_router's navigate function, boxed.
+type Navigate = Box<dyn Fn(&str, NavigateOptions)>;
 
 impl Router {
     /// Captures the router's navigate function; call inside `<Router>`.
