@@ -12,7 +12,7 @@
 //! (16 KB gzip measured). Everything else in this crate compiles unchanged
 //! against both, so the same domain and sync code still runs on both sides.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "phone-automerge"))]
 use automerge::ReadDoc;
 use automerge::{AutoCommit, Change, ChangeHash, ScalarValue};
 
@@ -26,16 +26,16 @@ pub(crate) fn scalar_str(s: &ScalarValue) -> Option<&str> {
 
 /// The last change this document's own actor committed.
 pub(crate) fn last_local_change(d: &mut AutoCommit) -> Option<Change> {
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(any(target_arch = "wasm32", feature = "phone-automerge")))]
     return d.get_last_local_change();
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(any(target_arch = "wasm32", feature = "phone-automerge"))]
     return d.get_last_local_change().cloned();
 }
 
 /// The time (ms since the epoch, from the author's clock) of a change.
 pub(crate) fn change_time(doc: &automerge::Automerge, hash: &ChangeHash) -> Option<i64> {
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(any(target_arch = "wasm32", feature = "phone-automerge")))]
     return doc.get_change_meta_by_hash(hash).map(|m| m.timestamp);
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(any(target_arch = "wasm32", feature = "phone-automerge"))]
     return doc.get_change_by_hash(hash).map(|c| c.timestamp());
 }
