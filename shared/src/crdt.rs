@@ -11,6 +11,26 @@
 //! carries grapheme tables and a patch/encoding dispatch the phone never uses
 //! (16 KB gzip measured). Everything else in this crate compiles unchanged
 //! against both, so the same domain and sync code still runs on both sides.
+//!
+//! Which release a build links is one switch, `any(target_arch = "wasm32",
+//! feature = "phone-automerge")`: lib.rs names that release `automerge` for
+//! the whole crate (and re-exports it as `shared::automerge`), and the calls
+//! below pick their shape by the same condition. What is tested, and how
+//! (both in scripts/test.sh):
+//! - the whole crate and all its tests natively against 0.5.12, the phone's
+//!   code on the host: `cargo test -p baocao-shared --no-default-features
+//!   --features phone-automerge` (0.12 is the default feature
+//!   `host-automerge`; left out, only 0.5.12 is linked);
+//! - tests/cross_release.rs, in both builds: random edit sequences (every
+//!   field type, records added, edited and removed, narratives spliced with
+//!   Vietnamese and emoji, concurrent writes to one field) on the release
+//!   this build links through `ReportDoc`, and on the other release through
+//!   the same automerge calls; the two meet by the sync protocol started by
+//!   either side, by loading each other's saved file, and by
+//!   `save_incremental`/`load_incremental`, and must end with equal heads,
+//!   the same reading in both releases and the same `ReportView`. So
+//!   `ReportDoc`/`ReportView` run on 0.12 against a 0.5.12 peer in the
+//!   default build and on 0.5.12 against a 0.12 peer with the feature.
 
 #[cfg(any(target_arch = "wasm32", feature = "phone-automerge"))]
 use automerge::ReadDoc;

@@ -761,7 +761,7 @@ fn sequential(ops: Vec<Op>) -> Vec<Op> {
 fn random_edits_agree_between_automerge_releases() {
     let template = Template::from_toml(TEMPLATE).expect("template parses");
     let env = |k: &str| std::env::var(k).ok();
-    let seed0 = env("CROSS_RELEASE_SEED").map_or(0xBA0C_A0, |s| {
+    let seed0 = env("CROSS_RELEASE_SEED").map_or(0x00BA_0CA0, |s| {
         u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex seed")
     });
     let cases: u64 = env("CROSS_RELEASE_CASES").map_or(1000, |s| s.parse().unwrap());
