@@ -757,6 +757,19 @@ fn sequential(ops: Vec<Op>) -> Vec<Op> {
         .collect()
 }
 
+/// Names the case being run if it panics, whatever panicked.
+struct Seed(u64);
+impl Drop for Seed {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "failing case: CROSS_RELEASE_SEED={:#x} CROSS_RELEASE_CASES=1",
+                self.0
+            );
+        }
+    }
+}
+
 #[test]
 fn random_edits_agree_between_automerge_releases() {
     let template = Template::from_toml(TEMPLATE).expect("template parses");
@@ -768,7 +781,8 @@ fn random_edits_agree_between_automerge_releases() {
     let mut stats = Stats::default();
     let start = std::time::Instant::now();
     for i in 0..cases {
-        run_case(seed0.wrapping_add(i), &template, &mut stats);
+        let seed = Seed(seed0.wrapping_add(i));
+        run_case(seed.0, &template, &mut stats);
     }
     eprintln!(
         "{OURS} (product code) ⇄ {THEIRS} (raw): {stats:?} in {:.1?}",
