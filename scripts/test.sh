@@ -33,6 +33,8 @@ cargo build -p baocao-server
 step "lints (host crates, then the client for wasm32)"
 cargo clippy -p baocao-shared -p baocao-server -p baocao-tests -p baocao-client --all-targets -- -D warnings
 cargo clippy -p baocao-client --target wasm32-unknown-unknown -- -D warnings
+# The shared core and its tests built natively against the phone's automerge.
+cargo clippy -p baocao-shared --all-targets --no-default-features --features phone-automerge -- -D warnings
 
 step "the shared core compiles for wasm32 and imports nothing from the host"
 cargo test -p baocao-shared --target wasm32-unknown-unknown --no-run
@@ -44,6 +46,15 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 step "tests: shared core, server, end to end (real server process, native clients, headless Chromium)"
 cargo test -p baocao-shared -p baocao-server -p baocao-tests -- --test-threads 2
+
+step "the shared core's tests natively against the phone's automerge 0.5.12"
+# The phone links automerge 0.5.12, everything else 0.12 (shared/src/crdt.rs).
+# The whole shared suite again with 0.5.12 in place of 0.12 (only 0.5.12 is
+# linked: --no-default-features drops host-automerge). Both runs include
+# tests/cross_release.rs, which syncs and loads random reports between the
+# two releases: the product code on 0.12 against a raw 0.5.12 above, on
+# 0.5.12 against a raw 0.12 here.
+cargo test -p baocao-shared --no-default-features --features phone-automerge -- --test-threads 2
 
 step "the integration suite again, storing on PostgreSQL"
 # Every end-to-end test file except those that exercise a client rather than

@@ -9,6 +9,24 @@
 
 #![warn(missing_docs)]
 
+// The automerge release this build links, under one name for all the code
+// (see crdt.rs): 0.12 on the server and native clients, 0.5.12 on the phone
+// and in the native `phone-automerge` build. Re-exported so that tests and
+// callers name the same release as the crate: `shared::automerge`.
+#[cfg(not(any(target_arch = "wasm32", feature = "phone-automerge")))]
+pub extern crate automerge;
+#[cfg(any(target_arch = "wasm32", feature = "phone-automerge"))]
+pub extern crate automerge05 as automerge;
+#[cfg(not(any(
+    target_arch = "wasm32",
+    feature = "host-automerge",
+    feature = "phone-automerge"
+)))]
+compile_error!(
+    "baocao-shared needs an automerge release: the default feature `host-automerge` (0.12) \
+     or `phone-automerge` (0.5.12)"
+);
+
 pub mod access;
 pub mod aggregate;
 mod crdt;

@@ -6,6 +6,7 @@
 mod harness;
 
 use harness::{Network, edit};
+use shared::automerge;
 use shared::report::ReportMeta;
 use shared::sync::{AccessPolicy, ConnId, SyncEvent, SyncNotice};
 use shared::{DocumentId, ReportKey, Value};

@@ -4,6 +4,7 @@
 mod harness;
 
 use harness::Network;
+use shared::automerge;
 use shared::protocol::wire::WireMessage;
 use shared::sync::SyncNotice;
 use shared::{DocumentId, PeerId};

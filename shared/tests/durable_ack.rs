@@ -4,6 +4,7 @@
 mod harness;
 
 use harness::{Network, template};
+use shared::automerge;
 use shared::sync::SyncEvent;
 use shared::{ReportDoc, ReportKey, Timestamp, Value};
 

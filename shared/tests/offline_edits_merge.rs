@@ -3,8 +3,8 @@
 
 mod harness;
 
-use automerge::{ROOT, ReadDoc};
 use harness::{Network, edit};
+use shared::automerge::{ROOT, ReadDoc};
 use shared::sync::SyncEvent;
 use shared::{ReportKey, ReportView, Value};
 

@@ -7,7 +7,7 @@
 
 mod harness;
 
-use automerge::AutoCommit;
+use shared::automerge::AutoCommit;
 use shared::sync::storage::{MemoryStore, StorageTask};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, Synchronizer};
 use shared::{PeerId, ReportDoc, ReportKey, Timestamp};

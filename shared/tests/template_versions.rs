@@ -3,7 +3,7 @@
 //! its new place or is listed as retired — on one phone, and when two phones
 //! migrate the same report concurrently and merge.
 
-use automerge::AutoCommit;
+use shared::automerge::{self, AutoCommit};
 use shared::report::migrate::{Part, renames, retired};
 use shared::{ReportDoc, ReportKey, ReportView, Template, Timestamp, Value};
 

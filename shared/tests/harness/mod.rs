@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use shared::automerge;
 use shared::sync::storage::{MemoryStore, StorageAction, StorageTask};
 use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
 use shared::{DocumentId, PeerId, Timestamp};
