@@ -12,7 +12,8 @@ cd "$ROOT"
 TARGET=wasm32-unknown-unknown
 PROFILE=wasm-release
 CRATE=baocao_client
-DIST="$ROOT/client/dist"
+# BAOCAO_DIST: build into another folder (e.g. an older build for a side-by-side bench).
+DIST="${BAOCAO_DIST:-$ROOT/client/dist}"
 PKG="$DIST/pkg"
 TOOLS="$ROOT/.tools"
 BINARYEN_VERSION=132
@@ -32,7 +33,7 @@ step "cargo build ($PROFILE)"
 # at 4× CPU throttling — README "Size and start-up".)
 RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$ROOT=/baocao --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
   cargo build -p baocao-client --lib --target "$TARGET" --profile "$PROFILE"
-WASM_IN="$ROOT/target/$TARGET/$PROFILE/$CRATE.wasm"
+WASM_IN="${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/$PROFILE/$CRATE.wasm"
 
 # The CLI must be exactly the wasm-bindgen version the crate was built with.
 WANT_BINDGEN="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)"
