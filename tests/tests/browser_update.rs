@@ -29,26 +29,66 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Turns the copy into the next version: a new build stamp for the service
 /// worker (a new cache) and a marker in the page. Their precompressed copies
-/// go, so the server sends the edited files.
+/// go first, so the server sends the edited files; each file is replaced whole
+/// (written beside it, then renamed), the page before the worker, so a fetch
+/// never sees a half-written file and the new worker never caches the old page.
 fn next_version(dist: &Path) {
-    let sw = dist.join("sw.js");
-    let text = std::fs::read_to_string(&sw).expect("sw.js");
-    let stamp = text
+    for f in ["sw.js.br", "sw.js.gz", "index.html.br", "index.html.gz"] {
+        let _ = std::fs::remove_file(dist.join(f));
+    }
+    let replace = |name: &str, text: String| {
+        let staged = dist.join(format!("{name}.next"));
+        std::fs::write(&staged, text).expect("write the next version");
+        std::fs::rename(&staged, dist.join(name)).expect("rename into place");
+    };
+    let html = std::fs::read_to_string(dist.join("index.html")).expect("index.html");
+    replace(
+        "index.html",
+        html.replace("<head>", &format!("<head>\n  {MARKER}")),
+    );
+    let sw = std::fs::read_to_string(dist.join("sw.js")).expect("sw.js");
+    let stamp = sw
         .lines()
         .find_map(|l| l.strip_prefix("const BUILD = \""))
         .and_then(|rest| rest.split('"').next())
         .expect("a build stamp in sw.js")
         .to_string();
-    std::fs::write(&sw, text.replace(&stamp, &format!("{stamp}-next"))).expect("write sw.js");
-    let index = dist.join("index.html");
-    let html = std::fs::read_to_string(&index).expect("index.html");
-    std::fs::write(
-        &index,
-        html.replace("<head>", &format!("<head>\n  {MARKER}")),
-    )
-    .expect("write index.html");
-    for f in ["sw.js.br", "sw.js.gz", "index.html.br", "index.html.gz"] {
-        let _ = std::fs::remove_file(dist.join(f));
+    replace("sw.js", sw.replace(&stamp, &format!("{stamp}-next")));
+}
+
+/// Records what the registration goes through, so a failure says where the
+/// update stopped (`window.__sw`).
+const WATCH_REGISTRATION: &str = "(async () => { \
+  const r = await navigator.serviceWorker.getRegistration(); window.__sw = []; \
+  const log = (m) => window.__sw.push(Math.round(performance.now()) + ' ms: ' + m); \
+  r.addEventListener('updatefound', () => { const w = r.installing; log('update found'); \
+    w.addEventListener('statechange', () => log('new worker ' + w.state)); }); \
+  return true; })()";
+
+/// One update check at a time: a check starts only when no new worker is
+/// installing (a check while one installs could race it), and a check that
+/// failed (a fetch cut short) is tried again on the next poll.
+const CHECK_FOR_UPDATE: &str = "(async () => { \
+  const r = await navigator.serviceWorker.getRegistration(); \
+  if (r.waiting) return true; \
+  if (!r.installing) { try { await r.update(); } \
+    catch (e) { window.__sw.push('update check failed: ' + e); } } \
+  return r.waiting !== null; })()";
+
+const REGISTRATION_STATE: &str = "(async () => { \
+  const r = await navigator.serviceWorker.getRegistration(); \
+  return JSON.stringify({ log: window.__sw, installing: r.installing && r.installing.state, \
+    waiting: r.waiting && r.waiting.state, active: r.active && r.active.state }); })()";
+
+/// Waits until the next version has installed and waits beside the running one.
+async fn wait_for_waiting_worker(world: &World) {
+    let deadline = tokio::time::Instant::now() + QUICK;
+    while !world.eval::<bool>(CHECK_FOR_UPDATE).await {
+        if tokio::time::Instant::now() >= deadline {
+            let state: String = world.eval(REGISTRATION_STATE).await;
+            panic!("not within {QUICK:?}: the new version installed and waits: {state}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 
@@ -84,15 +124,9 @@ async fn a_new_version_waits_for_the_next_start() {
     assert_eq!(api, shared::API_VERSION.to_string());
 
     // The server gets the next version; the phone notices it in the background.
+    let _: bool = world.eval(WATCH_REGISTRATION).await;
     next_version(dist.path());
-    world
-        .wait_until(
-            "the new version installed and waits",
-            QUICK,
-            "(async () => { const r = await navigator.serviceWorker.getRegistration(); \
-             await r.update(); return r.waiting !== null; })()",
-        )
-        .await;
+    wait_for_waiting_worker(&world).await;
 
     // Mid-edit: the page keeps the old shell, even across a reload.
     world.fill("[data-testid=field-officers]", "6").await;
