@@ -286,10 +286,17 @@ async fn csv_has_a_bom_parses_and_matches_the_command_line_export() {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte order mark");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let rows = parse_csv(text);
-    assert_eq!(
-        rows.len(),
-        1 + 19 + 1 + 1,
-        "header, communes, district, totals"
+    // The communes report; the district consolidates and is no row of it.
+    assert_eq!(rows.len(), 1 + 19 + 1, "header, communes, totals");
+    assert!(
+        rows.iter().all(|r| r[0] != "huyen-ba-to"),
+        "the district is not a reporting unit: {rows:?}"
+    );
+    // Statuses in the words of the web app.
+    let status = rows[0].iter().position(|h| h == "Trạng thái").unwrap();
+    assert!(
+        rows[1..20].iter().all(|r| r[status] == "Đã nộp"),
+        "{rows:?}"
     );
     assert!(rows.iter().all(|r| r.len() == rows[0].len()));
     assert_eq!(rows[0][1], "Đơn vị");
