@@ -7,27 +7,11 @@
 
 use baocao_tests::TestServer;
 use baocao_tests::exports::{
-    check_xlsx_totals, docx_to_pdf, get_bytes, parse_csv, pdf_first_page_png, pdf_fonts, pdf_info,
-    pdf_text, pdf_words, records_sums, squash, template, xlsx_sheets,
+    SEED_FIGURES, check_xlsx_totals, docx_to_pdf, get_bytes, parse_csv, pdf_first_page_png,
+    pdf_fonts, pdf_info, pdf_text, pdf_words, records_sums, squash, template, xlsx_sheets,
 };
 
 const ROUND: &str = "template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
-
-/// The seed's figures, as the seed writes them, with enough words around each
-/// to pin it to its sentence.
-const SEED_FIGURES: &[&str] = &[
-    "19/19 xã đã thành lập Ban Điều hành",
-    "Ở huyện: 02 cán bộ làm công tác trẻ em (01 Trưởng phòng phụ trách và 01 chuyên viên kiêm nhiệm)",
-    "Cấp xã: 38 cán bộ làm công tác trẻ em",
-    "Có 93 cộng tác viên",
-    "bình quân mỗi thôn có 01 cộng tác viên",
-    "tổ chức 06 lớp tập huấn khoảng 520 người",
-    "đã mở 01 lớp tập huấn triển khai công tác bảo vệ chăm sóc trẻ em năm 2024 có 75 cán bộ",
-    "19/19 xã, thị trấn đã cụ thể hóa",
-    "93/93 thôn đều có điểm sinh hoạt văn hóa",
-    "09 Sân bóng đá mini cỏ nhân tạo tại 06 xã, thị trấn",
-    "Quyết định số 108/QĐ-UBND ngày 27/01/2022",
-];
 
 /// The seed's footnote: number, date as the seed writes it (NĐ 30: days
 /// below 10 and January/February padded), title, in date order.
