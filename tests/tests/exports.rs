@@ -335,3 +335,32 @@ async fn print_view_is_an_a4_page_and_bad_requests_are_refused() {
     .await;
     assert_eq!(status, 404);
 }
+
+/// A round nobody has reported in yet: every total is 0 — never "-0", which
+/// a float sum over no values would write.
+#[tokio::test]
+async fn a_round_without_reports_totals_zero_not_minus_zero() {
+    let server = TestServer::start().await;
+    let round = "template=bao-ve-tre-em&period=2023-H1&unit=huyen-ba-to";
+    let (status, _, csv) = get_bytes(&server, &format!("/api/export/csv?{round}")).await;
+    assert_eq!(status, 200);
+    let rows = parse_csv(std::str::from_utf8(&csv[3..]).unwrap());
+    let totals = rows.last().unwrap();
+    assert_eq!(totals[1], "Tổng cộng");
+    let officers = rows[0]
+        .iter()
+        .position(|h| h == "Số cán bộ làm công tác trẻ em cấp xã")
+        .unwrap();
+    assert_eq!(totals[officers], "0", "{totals:?}");
+    assert!(totals.iter().all(|c| c != "-0"), "{totals:?}");
+    let figures = server.api_get(&format!("/api/figures?{round}")).await;
+    let officers = &figures["figures"]["officers"]["value"];
+    assert!(
+        officers.as_f64() == Some(0.0) && officers.to_string() == "0.0",
+        "{officers}"
+    );
+    let (_, _, text) = get_bytes(&server, &format!("/api/export/txt?{round}")).await;
+    let text = String::from_utf8(text).unwrap();
+    assert!(!text.contains("-0"), "{text}");
+    assert!(text.contains("Cấp xã: 00 cán bộ"), "{text}");
+}
