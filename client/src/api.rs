@@ -228,3 +228,94 @@ pub async fn conflicts(
     )
     .await
 }
+
+/// A file the server writes for a round (`GET /api/export/{format}`), read
+/// with the phone's token so the browser can save it (a plain link would
+/// carry no `Authorization` header and be refused).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportFile {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Its MIME type, as the server sent it.
+    pub content_type: String,
+    /// The name the server suggests (`Content-Disposition`), if any.
+    pub file_name: Option<String>,
+}
+
+/// Downloads an export of a round: `docx`, `xlsx`, `csv`, …
+pub async fn export_file(
+    format: &str,
+    template: &str,
+    period: &str,
+    unit: &str,
+) -> Result<ExportFile, ApiError> {
+    let path = format!("/api/export/{format}");
+    let request = authorized(gloo_net::http::Request::get(&path)).query([
+        ("template", template),
+        ("period", period),
+        ("unit", unit),
+    ]);
+    let response = checked(request.send().await)?;
+    let header = |name: &str| response.headers().get(name);
+    let content_type = header("content-type").unwrap_or_default();
+    let file_name = header("content-disposition").and_then(|d| disposition_file_name(&d));
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok(ExportFile {
+        bytes,
+        content_type,
+        file_name,
+    })
+}
+
+/// The consolidated report as the server renders it for every format
+/// (`GET /api/export/json`): the preview shows exactly what the .docx says.
+pub async fn report_document(
+    template: &str,
+    period: &str,
+    unit: &str,
+) -> Result<shared::report_text::Document, ApiError> {
+    get(
+        "/api/export/json",
+        &[("template", template), ("period", period), ("unit", unit)],
+    )
+    .await
+}
+
+/// The file name of a `Content-Disposition` header
+/// (`attachment; filename="bao-ve-tre-em_2024-H1_huyen-ba-to.docx"`).
+/// Only a plain name is taken: no folders, nothing empty.
+pub fn disposition_file_name(header: &str) -> Option<String> {
+    let value = header.split(';').find_map(|part| {
+        let (key, value) = part.split_once('=')?;
+        (key.trim().eq_ignore_ascii_case("filename")).then_some(value.trim())
+    })?;
+    let name = value.trim_matches('"');
+    let plain = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
+    plain.then(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition_file_name;
+
+    #[test]
+    fn reads_the_suggested_file_name() {
+        assert_eq!(
+            disposition_file_name(
+                "attachment; filename=\"bao-ve-tre-em_2024-H1_huyen-ba-to.docx\""
+            )
+            .as_deref(),
+            Some("bao-ve-tre-em_2024-H1_huyen-ba-to.docx")
+        );
+        assert_eq!(
+            disposition_file_name("inline; FileName=a.csv").as_deref(),
+            Some("a.csv")
+        );
+        assert_eq!(disposition_file_name("attachment"), None);
+        assert_eq!(disposition_file_name("attachment; filename=\"\""), None);
+        assert_eq!(disposition_file_name("attachment; filename=\"../x\""), None);
+    }
+}

@@ -67,9 +67,15 @@ impl Directory {
             let Some(template) = self.template(&round.template) else {
                 continue;
             };
+            // A unit has a report of its own only when the template gives
+            // its role something to fill in: a district consolidating a
+            // template that only communes fill in gets the summary page.
             let own_report = |unit: &str| {
-                let key = ReportKey::new(&round.template, unit, &round.period);
-                Some((key, self.role_of(template, unit)))
+                let role = self.role_of(template, unit);
+                template.has_fields_for(role).then(|| {
+                    let key = ReportKey::new(&round.template, unit, &round.period);
+                    (key, role)
+                })
             };
             let at_round_unit = user.unit == round.unit;
             let above_round = self.org.is_within(&round.unit, &user.unit);
@@ -172,6 +178,51 @@ mod tests {
         assert_eq!(key.unit, "huyen");
         assert_eq!(role, Role::Consolidating);
         assert_eq!(a[0].summary_of.as_deref(), Some("huyen"));
+    }
+
+    #[test]
+    fn reviewer_of_a_template_only_communes_fill_in_gets_the_summary_only() {
+        let mut d = directory();
+        let communes_only = Template::from_toml(
+            r#"
+id = "chi-xa"
+version = 1
+title = "Chỉ xã"
+filled_by = "commune"
+period = "year"
+[[sections]]
+id = "s"
+title = "S"
+[[sections.fields]]
+id = "n"
+label = "N"
+type = "integer"
+aggregate = "sum"
+"#,
+        )
+        .expect("template parses");
+        d.boot.templates.push(communes_only);
+        d.boot.rounds.push(Round {
+            template: "chi-xa".into(),
+            period: "2024".into(),
+            unit: "huyen".into(),
+            deadline: None,
+        });
+        let a = d.assignments(&user("pv", UserRole::Reviewer, "huyen"));
+        assert_eq!(a.len(), 2);
+        // The child-protection round has district sections: an own report.
+        assert!(a[0].own.is_some());
+        // This one is filled in by the communes only: no empty own report,
+        // the district's summary page instead.
+        assert_eq!(a[1].round.template, "chi-xa");
+        assert_eq!(a[1].own, None);
+        assert_eq!(a[1].summary_of.as_deref(), Some("huyen"));
+        // Its communes still fill it in.
+        let c = d.assignments(&user("cb", UserRole::Officer, "xa-a"));
+        assert_eq!(
+            c[1].own.as_ref().map(|(k, _)| k.unit.as_str()),
+            Some("xa-a")
+        );
     }
 
     #[test]

@@ -96,3 +96,20 @@ pub fn status(lang: Lang, status: Option<&str>) -> String {
     };
     key.get(lang).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::review::Progress;
+
+    /// A report's state reads the same on the district page as in the
+    /// .xlsx and CSV the district sends on (the server writes
+    /// `Progress::label_vi`).
+    #[test]
+    fn states_read_as_the_exports_write_them() {
+        for p in Progress::ALL {
+            assert_eq!(status(Lang::Vi, Some(p.as_str())), p.label_vi(), "{p:?}");
+        }
+        assert_eq!(status(Lang::Vi, Some("submitted")), "Đã nộp");
+    }
+}

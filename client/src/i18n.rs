@@ -184,6 +184,18 @@ pub enum T {
     Late,
     LastSync,
     SubmittedAt,
+    Status,
+    ConsolidatedReport,
+    DownloadDocx,
+    DownloadXlsx,
+    DownloadCsv,
+    Downloading,
+    DownloadFailed,
+    ReportPreview,
+    ReportPreviewHint,
+    Refresh,
+    OwnNarratives,
+    OpenOwnReport,
 }
 
 impl T {
@@ -423,6 +435,27 @@ impl T {
             T::Late => ("Trễ hạn", "Late"),
             T::LastSync => ("Đồng bộ lần cuối", "Last sync"),
             T::SubmittedAt => ("Nộp lúc", "Submitted at"),
+            T::Status => ("Trạng thái", "Status"),
+            T::ConsolidatedReport => ("Báo cáo tổng hợp", "Consolidated report"),
+            T::DownloadDocx => ("Tải báo cáo (.docx)", "Download the report (.docx)"),
+            T::DownloadXlsx => ("Tải số liệu (.xlsx)", "Download the data (.xlsx)"),
+            T::DownloadCsv => ("Tải số liệu (.csv)", "Download the data (.csv)"),
+            T::Downloading => ("Đang tải xuống…", "Downloading…"),
+            T::DownloadFailed => ("Không tải được tệp", "The file could not be downloaded"),
+            T::ReportPreview => ("Xem trước báo cáo", "Report preview"),
+            T::ReportPreviewHint => (
+                "Đúng nội dung của tệp .docx, từ số liệu đã lên máy chủ; phần đơn vị vừa viết hiện ở đây khi đã đồng bộ.",
+                "The text of the .docx, from the data on the server; what your unit just wrote shows here once it has synced.",
+            ),
+            T::Refresh => ("Làm mới", "Refresh"),
+            T::OwnNarratives => (
+                "Nội dung đơn vị viết trong báo cáo",
+                "What your unit writes in the report",
+            ),
+            T::OpenOwnReport => (
+                "Mở báo cáo của đơn vị (số liệu, số văn bản, người ký)",
+                "Open your unit's report (figures, number, signer)",
+            ),
         };
         match lang {
             Lang::Vi => vi,

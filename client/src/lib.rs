@@ -13,6 +13,7 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod directory;
+pub mod download;
 pub mod editor;
 pub mod format;
 pub mod i18n;

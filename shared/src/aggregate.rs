@@ -112,9 +112,18 @@ fn number(c: &Contribution<'_>, field: &str) -> Option<f64> {
 }
 
 fn sum(template: &Template, field: &str, all: &[Contribution<'_>]) -> f64 {
-    contributors(template, field, all)
-        .filter_map(|c| number(c, field))
-        .sum()
+    total(contributors(template, field, all).filter_map(|c| number(c, field)))
+}
+
+/// The sum of `values`, `0` when there are none.
+///
+/// Not `Iterator::sum`: since Rust 1.81 the float sum of an empty iterator is
+/// `-0.0` (the IEEE additive identity), which every formatter then writes as
+/// "-0" — a district with no report yet would read "-0 cán bộ". Starting the
+/// fold at `+0.0` gives `+0.0` for no values and the same result otherwise
+/// (`0.0 + x == x` for every `x`, and `0.0 + -0.0 == 0.0`).
+pub fn total(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0, |acc, v| acc + v)
 }
 
 fn matches(r: &Record, filter: &Option<Filter>) -> bool {
@@ -138,7 +147,7 @@ fn compute_one(template: &Template, fig: &Figure, all: &[Contribution<'_>]) -> F
             let value = if vals.is_empty() {
                 0.0
             } else {
-                vals.iter().sum::<f64>() / vals.len() as f64
+                total(vals.iter().copied()) / vals.len() as f64
             };
             FigureValue::Number { value }
         }
@@ -308,5 +317,72 @@ fn column_type<'t>(template: &'t Template, field: &str, column: &str) -> Option<
             _,
         ) => columns.iter().find(|c| c.id == column).map(|c| &c.ty),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_field_template() -> Template {
+        Template::from_toml(
+            r#"
+id = "t"
+version = 1
+title = "T"
+filled_by = "commune"
+period = "year"
+[[sections]]
+id = "s"
+title = "S"
+[[sections.fields]]
+id = "n"
+label = "N"
+type = "integer"
+aggregate = "sum"
+[[sections.fields]]
+id = "x"
+label = "X"
+type = "decimal"
+aggregate = "average"
+"#,
+        )
+        .expect("template parses")
+    }
+
+    #[test]
+    fn a_sum_over_no_values_is_zero_not_minus_zero() {
+        assert!(total(std::iter::empty()).is_sign_positive());
+        assert_eq!(format!("{}", total(std::iter::empty())), "0");
+        assert_eq!(format!("{}", total([-0.0])), "0");
+        assert_eq!(total([1.5, 2.0, -0.5]), 3.0);
+        assert_eq!(total([-2.0]), -2.0);
+
+        // Two communes without reports, and none at all: every number is +0.
+        let t = one_field_template();
+        let none = [
+            Contribution {
+                unit: "a",
+                role: Role::Reporting,
+                report: None,
+            },
+            Contribution {
+                unit: "b",
+                role: Role::Reporting,
+                report: None,
+            },
+        ];
+        for all in [&none[..], &[]] {
+            let figures = compute(&t, all);
+            for id in ["n", "x"] {
+                match &figures[id] {
+                    FigureValue::Number { value } => {
+                        assert!(value.is_sign_positive(), "{id}: {value}");
+                        assert_eq!(format!("{value}"), "0", "{id}");
+                    }
+                    other => panic!("{id}: {other:?}"),
+                }
+            }
+        }
     }
 }

@@ -40,6 +40,29 @@ impl Progress {
         !matches!(self, Progress::NotStarted | Progress::InProgress)
     }
 
+    /// Every state, in workflow order.
+    pub const ALL: [Progress; 5] = [
+        Progress::NotStarted,
+        Progress::InProgress,
+        Progress::Submitted,
+        Progress::Returned,
+        Progress::Approved,
+    ];
+
+    /// The state in Vietnamese, as the exports write it. The web app's
+    /// translation table has the same words (a test of the client checks
+    /// it), so a report is "Đã nộp" on the district page and in the .xlsx
+    /// and CSV the district sends on.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Progress::NotStarted => "Chưa bắt đầu",
+            Progress::InProgress => "Đang làm",
+            Progress::Submitted => "Đã nộp",
+            Progress::Returned => "Bị trả lại",
+            Progress::Approved => "Đã duyệt",
+        }
+    }
+
     /// The word the REST API uses.
     pub fn as_str(self) -> &'static str {
         match self {

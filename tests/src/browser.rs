@@ -310,6 +310,24 @@ impl World {
         .await
     }
 
+    /// Lets the page save files (downloads) into `dir`, as a user's
+    /// browser saves them into the downloads folder.
+    pub async fn allow_downloads(&self, dir: &Path) {
+        use chromiumoxide::cdp::browser_protocol::browser::{
+            SetDownloadBehaviorBehavior, SetDownloadBehaviorParams,
+        };
+        self.browser
+            .execute(
+                SetDownloadBehaviorParams::builder()
+                    .behavior(SetDownloadBehaviorBehavior::Allow)
+                    .download_path(dir.display().to_string())
+                    .build()
+                    .expect("SetDownloadBehavior params"),
+            )
+            .await
+            .expect("Browser.setDownloadBehavior");
+    }
+
     /// Saves a PNG of the viewport.
     pub async fn screenshot(&self, path: &Path) {
         self.page
@@ -323,5 +341,41 @@ impl World {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
         self.handler.abort();
+    }
+}
+
+/// Waits until the browser has saved `name` in `dir` (no partial
+/// `.crdownload` left) and returns its bytes.
+pub async fn downloaded(dir: &Path, name: &str, limit: Duration) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let path = dir.join(name);
+    loop {
+        let partial = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .any(|e| e.path().extension().is_some_and(|x| x == "crdownload"))
+            })
+            .unwrap_or(false);
+        if !partial
+            && let Ok(bytes) = std::fs::read(&path)
+            && !bytes.is_empty()
+        {
+            return bytes;
+        }
+        let found: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} was not downloaded within {limit:?}; {} holds {found:?}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -8,11 +8,41 @@ use shared::template::{Aggregate, FieldType};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The seed's figures, as the seed writes them, with enough words around each
+/// to pin it to its sentence.
+pub const SEED_FIGURES: &[&str] = &[
+    "19/19 xã đã thành lập Ban Điều hành",
+    "Ở huyện: 02 cán bộ làm công tác trẻ em (01 Trưởng phòng phụ trách và 01 chuyên viên kiêm nhiệm)",
+    "Cấp xã: 38 cán bộ làm công tác trẻ em",
+    "Có 93 cộng tác viên",
+    "bình quân mỗi thôn có 01 cộng tác viên",
+    "tổ chức 06 lớp tập huấn khoảng 520 người",
+    "đã mở 01 lớp tập huấn triển khai công tác bảo vệ chăm sóc trẻ em năm 2024 có 75 cán bộ",
+    "19/19 xã, thị trấn đã cụ thể hóa",
+    "93/93 thôn đều có điểm sinh hoạt văn hóa",
+    "09 Sân bóng đá mini cỏ nhân tạo tại 06 xã, thị trấn",
+    "Quyết định số 108/QĐ-UBND ngày 27/01/2022",
+];
+
 /// GETs a path of the server: status, content type and body.
 pub async fn get_bytes(server: &crate::TestServer, path: &str) -> (u16, String, Vec<u8>) {
-    let r = reqwest::get(format!("{}{path}", server.url()))
-        .await
-        .expect("request");
+    read_bytes(reqwest::Client::new().get(format!("{}{path}", server.url()))).await
+}
+
+/// The same as the holder of `token` (a server with accounts).
+pub async fn get_bytes_as(
+    server: &crate::TestServer,
+    token: &str,
+    path: &str,
+) -> (u16, String, Vec<u8>) {
+    let request = reqwest::Client::new()
+        .get(format!("{}{path}", server.url()))
+        .bearer_auth(token);
+    read_bytes(request).await
+}
+
+async fn read_bytes(request: reqwest::RequestBuilder) -> (u16, String, Vec<u8>) {
+    let r = request.send().await.expect("request");
     let status = r.status().as_u16();
     let ct = r
         .headers()

@@ -74,6 +74,14 @@ impl TestServer {
         s
     }
 
+    /// A fresh server with accounts reading its templates from `templates`.
+    pub async fn start_with_accounts_and_templates(templates: PathBuf) -> TestServer {
+        let mut s = TestServer::new(server_binary(), true);
+        s.templates = templates;
+        s.spawn().await;
+        s
+    }
+
     /// A fresh server without accounts on SQLite in its data folder, whatever
     /// `BAOCAO_TEST_DB` says (what `baocao migrate` moves from).
     pub async fn start_on_sqlite() -> TestServer {

@@ -205,12 +205,13 @@ async fn drowning_prevention_reports_are_filled_synced_consolidated_and_exported
     assert_eq!(children["Nhà trường"], 35.0);
     assert_eq!(children["Cấp huyện"], 90.0);
 
-    // The CSV: one row per commune and the district, totals last.
+    // The CSV: one row per commune (the district consolidates), totals last.
     let (status, _, csv) = get_bytes(&server, &format!("/api/export/csv?{ROUND}")).await;
     assert_eq!(status, 200);
     assert_eq!(&csv[..3], b"\xEF\xBB\xBF");
     let rows = parse_csv(std::str::from_utf8(&csv[3..]).unwrap());
-    assert_eq!(rows.len(), 1 + 19 + 1 + 1);
+    assert_eq!(rows.len(), 1 + 19 + 1);
+    assert!(rows.iter().all(|r| r[0] != "huyen-ba-to"), "{rows:?}");
     let col = rows[0]
         .iter()
         .position(|h| h == "Số lượt người tham dự truyền thông")

@@ -7,27 +7,11 @@
 
 use baocao_tests::TestServer;
 use baocao_tests::exports::{
-    check_xlsx_totals, docx_to_pdf, get_bytes, parse_csv, pdf_first_page_png, pdf_fonts, pdf_info,
-    pdf_text, pdf_words, records_sums, squash, template, xlsx_sheets,
+    SEED_FIGURES, check_xlsx_totals, docx_to_pdf, get_bytes, parse_csv, pdf_first_page_png,
+    pdf_fonts, pdf_info, pdf_text, pdf_words, records_sums, squash, template, xlsx_sheets,
 };
 
 const ROUND: &str = "template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
-
-/// The seed's figures, as the seed writes them, with enough words around each
-/// to pin it to its sentence.
-const SEED_FIGURES: &[&str] = &[
-    "19/19 xã đã thành lập Ban Điều hành",
-    "Ở huyện: 02 cán bộ làm công tác trẻ em (01 Trưởng phòng phụ trách và 01 chuyên viên kiêm nhiệm)",
-    "Cấp xã: 38 cán bộ làm công tác trẻ em",
-    "Có 93 cộng tác viên",
-    "bình quân mỗi thôn có 01 cộng tác viên",
-    "tổ chức 06 lớp tập huấn khoảng 520 người",
-    "đã mở 01 lớp tập huấn triển khai công tác bảo vệ chăm sóc trẻ em năm 2024 có 75 cán bộ",
-    "19/19 xã, thị trấn đã cụ thể hóa",
-    "93/93 thôn đều có điểm sinh hoạt văn hóa",
-    "09 Sân bóng đá mini cỏ nhân tạo tại 06 xã, thị trấn",
-    "Quyết định số 108/QĐ-UBND ngày 27/01/2022",
-];
 
 /// The seed's footnote: number, date as the seed writes it (NĐ 30: days
 /// below 10 and January/February padded), title, in date order.
@@ -286,10 +270,17 @@ async fn csv_has_a_bom_parses_and_matches_the_command_line_export() {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte order mark");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let rows = parse_csv(text);
-    assert_eq!(
-        rows.len(),
-        1 + 19 + 1 + 1,
-        "header, communes, district, totals"
+    // The communes report; the district consolidates and is no row of it.
+    assert_eq!(rows.len(), 1 + 19 + 1, "header, communes, totals");
+    assert!(
+        rows.iter().all(|r| r[0] != "huyen-ba-to"),
+        "the district is not a reporting unit: {rows:?}"
+    );
+    // Statuses in the words of the web app.
+    let status = rows[0].iter().position(|h| h == "Trạng thái").unwrap();
+    assert!(
+        rows[1..20].iter().all(|r| r[status] == "Đã nộp"),
+        "{rows:?}"
     );
     assert!(rows.iter().all(|r| r.len() == rows[0].len()));
     assert_eq!(rows[0][1], "Đơn vị");
@@ -343,4 +334,36 @@ async fn print_view_is_an_a4_page_and_bad_requests_are_refused() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+/// A round nobody has reported in yet: every total is 0 — never "-0", which
+/// a float sum over no values would write.
+#[tokio::test]
+async fn a_round_without_reports_totals_zero_not_minus_zero() {
+    let server = TestServer::start().await;
+    let round = "template=bao-ve-tre-em&period=2023-H1&unit=huyen-ba-to";
+    let (status, _, csv) = get_bytes(&server, &format!("/api/export/csv?{round}")).await;
+    assert_eq!(status, 200);
+    let rows = parse_csv(std::str::from_utf8(&csv[3..]).unwrap());
+    let totals = rows.last().unwrap();
+    assert_eq!(totals[1], "Tổng cộng");
+    let officers = rows[0]
+        .iter()
+        .position(|h| h == "Số cán bộ làm công tác trẻ em cấp xã")
+        .unwrap();
+    assert_eq!(totals[officers], "0", "{totals:?}");
+    assert!(totals.iter().all(|c| c != "-0"), "{totals:?}");
+    let figures = server.api_get(&format!("/api/figures?{round}")).await;
+    let officers = &figures["figures"]["officers"]["value"];
+    // JSON writes -0.0 as "-0.0": the sign is what is checked.
+    assert!(
+        officers
+            .as_f64()
+            .is_some_and(|v| v == 0.0 && v.is_sign_positive()),
+        "{officers}"
+    );
+    let (_, _, text) = get_bytes(&server, &format!("/api/export/txt?{round}")).await;
+    let text = String::from_utf8(text).unwrap();
+    assert!(!text.contains("-0"), "{text}");
+    assert!(text.contains("Cấp xã: 00 cán bộ"), "{text}");
 }

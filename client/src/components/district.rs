@@ -1,9 +1,10 @@
 //! The consolidating unit's page for a round: every reporting unit with its
-//! status and key figures, and the totals the server computes from the merged
-//! reports. It reads the server (the phone holds only its own reports), so it
+//! status and key figures, the totals the server computes from the merged
+//! reports, and the consolidated report (downloads and a preview). It reads the server (the phone holds only its own reports), so it
 //! needs a network; it says so, and reloads by itself on reconnection.
 
 use crate::api::{self, ApiError, Figures, ReportRow};
+use crate::components::district_report::{ExportButtons, ReportWorkspace};
 use crate::components::district_review::{ConflictList, SubmissionTable};
 use crate::components::start::DirectoryMissing;
 use crate::directory::Directory;
@@ -111,6 +112,7 @@ fn DistrictSummary(
                 {move || lang.get().pick(&title, title_en.as_deref()).to_string()} " · "
                 {move || period_label(lang.get(), &label_period)}
             </p>
+            <ExportButtons template=template.id.clone() period=period.clone() unit=unit.clone() />
             <h2>{t(T::Totals)}</h2>
             {totals}
             <h2>{t(T::Communes)}</h2>
@@ -118,7 +120,14 @@ fn DistrictSummary(
             <h2>{t(T::SubmissionTitle)}</h2>
             <SubmissionTable template=template.id.clone() period=period.clone() unit=unit.clone() />
             <h2>{t(T::ConflictsTitle)}</h2>
-            <ConflictList dir=dir.clone() template=template.clone() period unit=unit.clone() />
+            <ConflictList
+                dir=dir.clone()
+                template=template.clone()
+                period=period.clone()
+                unit=unit.clone()
+            />
+            <h2>{t(T::ConsolidatedReport)}</h2>
+            <ReportWorkspace dir=dir.clone() template=template.clone() period unit=unit.clone() />
         </section>
     }
 }

@@ -78,7 +78,7 @@ fn submission_rows(c: Completeness) -> impl IntoView {
             <thead>
                 <tr>
                     <th>{t(T::Communes)}</th>
-                    <th>{t(T::Progress)}</th>
+                    <th>{t(T::Status)}</th>
                     <th>{t(T::LastSync)}</th>
                     <th>{t(T::SubmittedAt)}</th>
                     <th>{t(T::Deadline)}</th>

@@ -1,6 +1,7 @@
 //! The screens and their parts.
 
 pub mod district;
+pub mod district_report;
 pub mod district_review;
 pub mod field;
 pub mod login;

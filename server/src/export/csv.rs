@@ -1,17 +1,25 @@
-//! Every unit's single-value fields as one CSV table, UTF-8 with a byte
-//! order mark so that Excel shows Vietnamese diacritics when the file is
+//! Every reporting unit's single-value fields as one CSV table, UTF-8 with a
+//! byte order mark so that Excel shows Vietnamese diacritics when the file is
 //! opened by double-click. Numbers are written plainly (`1234.5`) so any
 //! program reads them; records and narratives are in the .xlsx.
+//!
+//! A row per unit that reports (the communes), in org order, then the totals:
+//! the consolidating unit (the district) is not a reporting unit, and the
+//! fields only it fills in (its own officers, the document number, the
+//! signer) are in the .xlsx and the report itself. For a field both fill in
+//! (`scope = "any"`), the totals row is the consolidated figure, the
+//! district's own part included.
 
 use super::{RoundData, display, status_label, total};
 use shared::Value;
+use shared::template::Role;
 
 /// Writes the CSV.
 pub(super) fn write(data: &RoundData) -> Vec<u8> {
     let template = data.template();
     let fields: Vec<_> = template
         .fields()
-        .filter(|(_, f)| f.ty.is_scalar())
+        .filter(|(s, f)| f.ty.is_scalar() && s.scope.includes(Role::Reporting))
         .collect();
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut head = vec![
@@ -21,18 +29,14 @@ pub(super) fn write(data: &RoundData) -> Vec<u8> {
     ];
     head.extend(fields.iter().map(|(_, f)| f.label.clone()));
     rows.push(head);
-    for u in &data.units {
+    for u in data.units.iter().filter(|u| u.role == Role::Reporting) {
         let mut row = vec![
             u.unit.id.clone(),
             u.unit.name.clone(),
             status_label(u).to_string(),
         ];
-        for (section, f) in &fields {
-            let v = u
-                .view
-                .as_ref()
-                .filter(|_| section.scope.includes(u.role))
-                .and_then(|v| v.fields.get(&f.id));
+        for (_, f) in &fields {
+            let v = u.view.as_ref().and_then(|v| v.fields.get(&f.id));
             row.push(match v {
                 Some(Value::Int(i)) => i.to_string(),
                 Some(Value::Decimal(x)) => x.to_string(),

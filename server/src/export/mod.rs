@@ -18,6 +18,7 @@ use crate::http::api::{check_round, participants};
 use crate::http::error::{AppError, Result};
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::report_text::{Document, RenderInput, render};
+use shared::review::Progress;
 use shared::template::{FieldType, Role, Section};
 use shared::{Date, OrgUnit, Period, ReportView, Template, Value};
 use std::collections::BTreeMap;
@@ -249,15 +250,14 @@ impl RoundData {
     }
 }
 
-/// Workflow status as a person reads it.
+/// Workflow status as a person reads it: the words of the web app
+/// ([`Progress::label_vi`]), so "Đã nộp" on screen is "Đã nộp" in the file.
 pub(crate) fn status_label(u: &UnitReport) -> &'static str {
-    match (&u.view, u.view.as_ref().and_then(|v| v.status.as_deref())) {
-        (None, _) => "Chưa bắt đầu",
-        (_, Some("submitted")) => "Đã gửi",
-        (_, Some("returned")) => "Trả lại",
-        (_, Some("approved")) => "Đã duyệt",
-        _ => "Đang nhập",
+    match &u.view {
+        None => Progress::NotStarted,
+        Some(v) => Progress::of(v.status.as_deref()),
     }
+    .label_vi()
 }
 
 /// A stored value as a person reads it: choice labels, dd/mm/yyyy dates,

@@ -331,12 +331,13 @@ fn records_sheet(
             ws.write_blank(row, col, &st.total)?;
             continue;
         }
-        let sum: f64 = units
-            .iter()
-            .filter_map(|u| u.view.as_ref()?.records.get(&field.id))
-            .flatten()
-            .filter_map(|r| r.values.get(&c.id).and_then(Value::as_f64))
-            .sum();
+        let sum = shared::aggregate::total(
+            units
+                .iter()
+                .filter_map(|u| u.view.as_ref()?.records.get(&field.id))
+                .flatten()
+                .filter_map(|r| r.values.get(&c.id).and_then(Value::as_f64)),
+        );
         let range = cell_range(1, col, last, col);
         ws.write_formula_with_format(
             row,
