@@ -7,11 +7,11 @@ use crate::components::scalar_input::ScalarInput;
 use crate::editor::Editor;
 use crate::i18n::{T, t, use_lang};
 use crate::ids::new_record_id;
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use shared::Value;
 use shared::report::order::{order_of, ordered};
 use shared::template::{Column, Field};
-use wasm_bindgen::JsCast;
 
 /// The records of one field, in the template's `order_by` order
 /// ([`shared::report::order`]) — rows not dated yet last.
@@ -57,16 +57,19 @@ pub fn RecordsField(field: Field, columns: Vec<Column>) -> impl IntoView {
             shown.set(sorted);
         }
     });
-    let on_focusout = move |ev: web_sys::FocusEvent| {
-        let to = ev
-            .related_target()
-            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        if !inside(to) {
-            let sorted = stored.with_untracked(|(_, sorted)| sorted.clone());
-            if shown.with_untracked(|s| *s != sorted) {
-                shown.set(sorted);
+    // Judged once the focus has landed: a tap from one box to the next may
+    // blur the first before it focuses the second.
+    let on_focusout = move |_| {
+        Timeout::new(0, move || {
+            let focus = document().active_element().map(web_sys::Node::from);
+            if !inside(focus) {
+                let sorted = stored.with_untracked(|(_, sorted)| sorted.clone());
+                if shown.with_untracked(|s| *s != sorted) {
+                    shown.set(sorted);
+                }
             }
-        }
+        })
+        .forget();
     };
     let rows = Memo::new(move |_| {
         stored.with(|(added, _)| {
