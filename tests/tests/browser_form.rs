@@ -12,10 +12,10 @@
 //!
 //! Needs `client/dist` (scripts/build-client.sh) and `target/debug/baocao`.
 
+use baocao_tests::TestServer;
 use baocao_tests::browser::{QUICK, Screen, World};
-use baocao_tests::{TestServer, repo_root};
+use shared::ReportKey;
 use shared::template::{FieldType, Role};
-use shared::{ReportKey, Template};
 use std::time::Duration;
 
 const OFFICER: &str = "cb-ba-dinh";
@@ -24,11 +24,7 @@ const UNIT: &str = "ba-dinh";
 
 /// Chooses `user` on the start screen and opens `/report/{template}/{period}/ba-dinh`.
 async fn open_as(world: &World, server: &TestServer, user: &str, template: &str, period: &str) {
-    world.goto(&format!("{}/", server.url())).await;
-    world.click(&format!("[data-testid=user-{user}]")).await;
-    world
-        .wait_until("the report list", QUICK, "location.pathname === '/reports'")
-        .await;
+    world.choose_user(&server.url(), user).await;
     world
         .goto(&format!(
             "{}/report/{template}/{period}/{UNIT}",
@@ -36,6 +32,22 @@ async fn open_as(world: &World, server: &TestServer, user: &str, template: &str,
         ))
         .await;
     world.wait_for("[data-testid=report-form]").await;
+}
+
+/// The demo's Ba Dinh report of 2024-H1.
+fn demo_report() -> ReportKey {
+    ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1")
+}
+
+/// A server, and a fresh phone on which the officer has opened [`demo_report`].
+async fn officer_on_the_demo_report() -> (TestServer, World, tempfile::TempDir) {
+    baocao_tests::browser::require_built_client();
+    let server = TestServer::start().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let world = World::launch(profile.path(), Screen::PHONE).await;
+    let key = demo_report();
+    open_as(&world, &server, OFFICER, &key.template, &key.period).await;
+    (server, world, profile)
 }
 
 /// Puts the caret at the end of `selector` and types `keys` one by one, as
@@ -89,6 +101,17 @@ async fn value_is(world: &World, selector: &str, want: &str) {
         .await;
 }
 
+/// Leaves the box and waits for its message (`error`): its text.
+async fn judged_on_leaving(world: &World, error: &str) -> String {
+    leave(world).await;
+    world
+        .wait_until(&format!("{error} is shown"), QUICK, &shown(error))
+        .await;
+    world
+        .eval(&format!("document.querySelector('{error}').innerText"))
+        .await
+}
+
 fn shown(selector: &str) -> String {
     format!("document.querySelector('{selector}') !== null")
 }
@@ -113,12 +136,8 @@ async fn on_server(world: &World, server: &TestServer, key: &ReportKey) -> serde
 
 #[tokio::test]
 async fn dates_are_typed_on_the_number_pad_and_judged_when_the_box_is_left() {
-    baocao_tests::browser::require_built_client();
-    let server = TestServer::start().await;
-    let key = ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1");
-    let profile = tempfile::tempdir().expect("profile dir");
-    let world = World::launch(profile.path(), Screen::PHONE).await;
-    open_as(&world, &server, OFFICER, "bao-ve-tre-em", "2024-H1").await;
+    let (server, world, _profile) = officer_on_the_demo_report().await;
+    let key = demo_report();
     // The demo's one document of Ba Dinh (18/04/2024) arrives; a new row.
     world.wait_for("[data-testid=record-documents-0]").await;
     world.click("[data-testid=add-record-documents]").await;
@@ -143,13 +162,7 @@ async fn dates_are_typed_on_the_number_pad_and_judged_when_the_box_is_left() {
     assert!(!invalid, "the box is not marked wrong while typing");
 
     // Leaving it half done: now it is an error.
-    leave(&world).await;
-    world
-        .wait_until("the half date is judged", QUICK, &shown(error))
-        .await;
-    let message: String = world
-        .eval(&format!("document.querySelector('{error}').innerText"))
-        .await;
+    let message = judged_on_leaving(&world, error).await;
     assert!(message.contains("dd/mm/yyyy"), "{message}");
 
     // Finishing it: the message goes as soon as it reads, before leaving.
@@ -198,15 +211,16 @@ async fn dates_are_typed_on_the_number_pad_and_judged_when_the_box_is_left() {
     world
         .wait_until("the list", QUICK, "location.pathname === '/reports'")
         .await;
-    world
-        .goto(&format!(
-            "{}/report/{}/{}/{}",
-            server.url(),
-            key.template,
-            key.period,
-            key.unit
-        ))
-        .await;
+    // Back to the report, loaded afresh from the phone.
+    let k = &key;
+    let url = format!(
+        "{}/report/{}/{}/{}",
+        server.url(),
+        k.template,
+        k.period,
+        k.unit
+    );
+    world.goto(&url).await;
     value_is(&world, date, "22/03/2024").await;
     value_is(&world, second, "05/06/2024").await;
 
@@ -224,12 +238,8 @@ async fn dates_are_typed_on_the_number_pad_and_judged_when_the_box_is_left() {
 
 #[tokio::test]
 async fn a_fraction_in_a_whole_number_field_is_refused_with_a_message() {
-    baocao_tests::browser::require_built_client();
-    let server = TestServer::start().await;
-    let key = ReportKey::new("bao-ve-tre-em", UNIT, "2024-H1");
-    let profile = tempfile::tempdir().expect("profile dir");
-    let world = World::launch(profile.path(), Screen::PHONE).await;
-    open_as(&world, &server, OFFICER, "bao-ve-tre-em", "2024-H1").await;
+    let (server, world, _profile) = officer_on_the_demo_report().await;
+    let key = demo_report();
     let officers = "[data-testid=field-officers]";
     let error = "[data-testid=field-officers-error]";
     value_is(&world, officers, "2").await;
@@ -239,13 +249,7 @@ async fn a_fraction_in_a_whole_number_field_is_refused_with_a_message() {
         !is_shown(&world, error).await,
         "judged on leaving, not before"
     );
-    leave(&world).await;
-    world
-        .wait_until("1.5 is refused", QUICK, &shown(error))
-        .await;
-    let message: String = world
-        .eval(&format!("document.querySelector('{error}').innerText"))
-        .await;
+    let message = judged_on_leaving(&world, error).await;
     assert!(message.contains("số nguyên"), "{message}");
     value_is(&world, officers, "1.5").await;
     let body = on_server(&world, &server, &key).await;
@@ -274,11 +278,7 @@ async fn a_fraction_in_a_whole_number_field_is_refused_with_a_message() {
 async fn cannot_submit_yet_goes_once_fixed_and_a_submitted_report_says_edits_change_it() {
     baocao_tests::browser::require_built_client();
     let server = TestServer::start().await;
-    let template = Template::from_toml(
-        &std::fs::read_to_string(repo_root().join("templates/phong-chong-duoi-nuoc.toml"))
-            .expect("template file"),
-    )
-    .expect("template");
+    let template = baocao_tests::exports::template("phong-chong-duoi-nuoc");
     let key = ReportKey::new(&template.id, UNIT, "2024");
     let profile = tempfile::tempdir().expect("profile dir");
     let world = World::launch(profile.path(), Screen::PHONE).await;
