@@ -108,12 +108,16 @@ async fn before_the_first_login_nothing_is_asked_in_anyones_name() {
     tokio::time::sleep(SETTLE).await;
     let before = seen(&world).await;
     assert!(
-        any(&before, "/api/health"),
+        any(&before, "fetch /pkg/"),
         "the recorder sees the app's requests: {before:?}"
     );
     assert!(
         !any(&before, "/api/bootstrap") && !any(&before, "/sync"),
         "asked before a login: {before:?}"
+    );
+    assert!(
+        any(&before, "/api/health"),
+        "the app asked whether to show the login: {before:?}"
     );
     assert!(resources(&world, "/api/bootstrap").await.is_empty());
     {
