@@ -271,7 +271,7 @@ impl T {
                 "The report is saved on this phone and goes to the server by itself whenever there is a network (see the status at the top).",
             ),
             T::SubmittedNote => (
-                "Báo cáo này đã nộp: mọi sửa đổi từ bây giờ sẽ thay đổi bản đã nộp và được gửi tới cấp trên.",
+                "Báo cáo này đã nộp: mọi sửa đổi từ bây giờ sẽ thay đổi bản đã nộp và được gửi lên cấp trên.",
                 "This report has been submitted: any change from now on changes the submitted report and goes to the reviewer.",
             ),
             T::AddRecord => ("+ Thêm dòng", "+ Add a row"),
