@@ -147,6 +147,21 @@ pub struct SessionInfo {
     pub accounts: bool,
 }
 
+/// `GET /api/health`: open to anyone, so a phone that nobody has logged in
+/// on yet can learn whether the server has accounts without being refused.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Health {
+    /// True when the server requires a login; absent from servers older
+    /// than this field.
+    #[serde(default)]
+    pub accounts: Option<bool>,
+}
+
+/// Whether the server is there, and whether it has accounts.
+pub async fn health() -> Result<Health, ApiError> {
+    get("/api/health", &[]).await
+}
+
 /// Who the server thinks this phone is.
 pub async fn session() -> Result<SessionInfo, ApiError> {
     get("/api/session", &[]).await

@@ -3,7 +3,7 @@
 
 use crate::i18n::{Lang, T};
 use shared::template::FieldType;
-use shared::value::{format_decimal_vi, format_int_vi};
+use shared::value::{format_decimal_edit, format_decimal_vi, format_int_vi};
 use shared::{Period, Value};
 
 /// `HH:MM` in the phone's time zone, with `dd/mm/yyyy` in front when not today.
@@ -75,10 +75,14 @@ pub fn value(lang: Lang, ty: &FieldType, v: &Value) -> String {
     }
 }
 
-/// A stored value as it is edited in a text box (parses back to the same value).
+/// A stored value as it is edited in a text box (parses back to the same
+/// value: a decimal 1234 edits as "1234", since "1.234" would be unclear).
 pub fn editable(ty: &FieldType, v: &Value) -> String {
     match (ty, v) {
         (FieldType::Text { .. } | FieldType::Choice { .. }, Value::Str(s)) => s.clone(),
+        (FieldType::Decimal { .. }, Value::Int(_) | Value::Decimal(_)) => {
+            format_decimal_edit(v.as_f64().unwrap_or_default())
+        }
         _ => v.display_vi(),
     }
 }

@@ -107,6 +107,7 @@ pub enum T {
     SubmitBlocked,
     Submitted,
     SubmittedHint,
+    SubmittedNote,
     AddRecord,
     RemoveRecord,
     RemoveRecordConfirm,
@@ -140,6 +141,7 @@ pub enum T {
     NotFilled,
     OpenReport,
     InputNotInteger,
+    InputNotWhole,
     InputNotNumber,
     InputNotDate,
     InputNotOption,
@@ -280,6 +282,10 @@ impl T {
                 "Báo cáo đã lưu trên máy này và tự gửi lên máy chủ khi có mạng (xem trạng thái ở đầu trang).",
                 "The report is saved on this phone and goes to the server by itself whenever there is a network (see the status at the top).",
             ),
+            T::SubmittedNote => (
+                "Báo cáo này đã nộp: mọi sửa đổi từ bây giờ sẽ thay đổi bản đã nộp và được gửi lên cấp trên.",
+                "This report has been submitted: any change from now on changes the submitted report and goes to the reviewer.",
+            ),
             T::AddRecord => ("+ Thêm dòng", "+ Add a row"),
             T::RemoveRecord => ("Xoá dòng", "Remove row"),
             T::RemoveRecordConfirm => ("Xoá dòng này?", "Remove this row?"),
@@ -336,6 +342,10 @@ impl T {
             T::InputNotInteger => (
                 "Hãy nhập số nguyên, ví dụ 12",
                 "Enter a whole number, e.g. 12",
+            ),
+            T::InputNotWhole => (
+                "Chỉ nhập số nguyên, không có phần thập phân (ví dụ 12 hoặc 1.234)",
+                "Whole numbers only, no decimals (e.g. 12 or 1.234)",
             ),
             T::InputNotNumber => ("Hãy nhập số, ví dụ 2,5", "Enter a number, e.g. 2,5"),
             T::InputNotDate => (
@@ -515,6 +525,18 @@ pub fn unreadable_answer(lang: Lang, why: &str) -> String {
 /// "12/40 mục đã nhập": the form's progress.
 pub fn progress(lang: Lang, filled: usize, total: usize) -> String {
     format!("{filled}/{total} {}", T::Progress.get(lang))
+}
+
+/// A decimal field's unclear "1.234": the two ways to write what was meant.
+pub fn unclear_dot(lang: Lang, whole: &str, decimal: &str) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Dấu chấm chưa rõ nghĩa: viết {whole} nếu là số nguyên, {decimal} nếu là số thập phân"
+        ),
+        Lang::En => {
+            format!("Unclear dot: write {whole} for a whole number, {decimal} for a decimal")
+        }
+    }
 }
 
 /// "2 lỗi" for a section header.

@@ -6,6 +6,13 @@
 //! Two kinds of server: with accounts (the default), the user logs in and the
 //! login is kept on the phone ([`crate::auth`]); without (`serve --no-auth`,
 //! for demos and benchmarks), the start screen lists the users to pick from.
+//!
+//! Nothing is asked of the server in anyone's name before someone uses the
+//! app: on a phone with no login and no chosen user, the app only asks the
+//! open `/api/health` which kind of server it is. With accounts it then
+//! waits for the login — no directory fetch, no sync socket, so no refusal
+//! in the console — and without, it fetches the users to choose from; sync
+//! starts once a user is chosen.
 
 use crate::api::{self, ApiError, Bootstrap};
 use crate::auth::{self, Login};
@@ -69,7 +76,12 @@ impl Session {
             server_api: RwSignal::new(None),
             sync,
         };
-        session.refresh();
+        if session.user_id.with_untracked(Option::is_some) {
+            sync.logged_in();
+            session.refresh();
+        } else {
+            session.probe();
+        }
         let connections = Memo::new(move |_| sync.snapshot().with(|s| s.connections));
         Effect::new(move |previous: Option<u64>| {
             let now = connections.get();
@@ -95,12 +107,13 @@ impl Session {
             })
     }
 
-    /// Remembers the chosen user on the phone.
+    /// Remembers the chosen user on the phone; sync starts.
     pub fn choose(&self, id: &str) {
         if let Err(e) = local_store::set_json(local_store::USER, &id) {
             web_sys::console::warn_1(&format!("cannot remember the user: {e}").into());
         }
         self.user_id.set(Some(id.to_string()));
+        self.sync.logged_in();
     }
 
     /// Forgets the chosen user (back to the start screen) on a server
@@ -171,6 +184,32 @@ impl Session {
         });
     }
 
+    /// First start (nobody has used the app on this phone): asks the open
+    /// health endpoint whether the server has accounts. With accounts the
+    /// login form shows and everything else waits for the login; without, the
+    /// directory is fetched for its list of users. Offline, it asks again
+    /// until the server answers.
+    fn probe(self) {
+        spawn_local(async move {
+            match api::health().await {
+                Ok(api::Health {
+                    accounts: Some(true),
+                }) => {
+                    self.accounts.set(Some(true));
+                    self.load_error.set(None);
+                }
+                // Without accounts, or a server too old to say: the directory
+                // tells (a refusal means accounts).
+                Ok(_) => self.refresh(),
+                Err(e) => {
+                    self.load_error.set(Some(e));
+                    gloo_timers::callback::Timeout::new(PROBE_RETRY_MS, move || self.probe())
+                        .forget();
+                }
+            }
+        });
+    }
+
     fn refresh(self) {
         let asked_with = auth::token();
         spawn_local(async move {
@@ -219,6 +258,9 @@ impl Session {
         });
     }
 }
+
+/// How often a first start without a network asks the server again.
+const PROBE_RETRY_MS: u32 = 5_000;
 
 /// How long logout waits for the server before clearing the phone anyway.
 const LOGOUT_WAIT_MS: u32 = 3_000;

@@ -14,7 +14,10 @@
 //! 6. record what the server has acknowledged, arm the one dial timer, and
 //!    publish a [`SyncSnapshot`] for the screens.
 //!
-//! Logins: the socket carries the phone's session token. When a connection
+//! Logins: the loop dials only once someone uses the app ([`SyncLoop::logged_in`]:
+//! a login, a kept one, or a user chosen on a server without accounts); before,
+//! edits would have no one's name and the server would refuse the socket.
+//! The socket carries the phone's session token. When a connection
 //! fails before its handshake, the loop asks the server (REST) whether the
 //! token is still accepted; if not, it stops dialing and says that sync waits
 //! for a login — local edits keep being stored — until [`SyncLoop::logged_in`].
@@ -194,6 +197,8 @@ struct Driver {
     sync: Synchronizer,
     dialer: Dialer,
     login_required: bool,
+    /// Nobody uses the app yet: no dialing (see the module docs).
+    awaiting_session: bool,
     socket: Option<(ConnId, Socket)>,
     ready: Option<ConnId>,
     next_conn: u64,
@@ -218,6 +223,7 @@ impl SyncLoop {
             sync: Synchronizer::new(SyncConfig::client(peer_id, Some(storage_id))),
             dialer: Dialer::new(RETRY_BASE_MS, RETRY_MAX_MS),
             login_required: false,
+            awaiting_session: true,
             socket: None,
             ready: None,
             next_conn: 1,
@@ -323,10 +329,13 @@ impl SyncLoop {
         })
     }
 
-    /// A login succeeded: dial now with the new token.
+    /// Someone uses the app — a login succeeded, a kept one was found at
+    /// start, or a user was chosen on a server without accounts: dial now
+    /// with the token.
     pub fn logged_in(&self) {
         self.run(|d, me| {
             d.login_required = false;
+            d.awaiting_session = false;
             d.dialer.retry_now(Timestamp(now()));
             d.drive(me);
         });
@@ -551,7 +560,7 @@ impl Driver {
     fn drive(&mut self, me: SyncLoop) {
         let now = now();
         if self.socket.is_some()
-            || self.login_required
+            || !self.may_dial()
             || !online()
             || !self.dialer.should_dial(Timestamp(now))
         {
@@ -578,6 +587,11 @@ impl Driver {
                 self.dialer.disconnected(Timestamp(now));
             }
         }
+    }
+
+    /// Whether a session allows dialing (one began, and the server took it).
+    fn may_dial(&self) -> bool {
+        !self.awaiting_session && !self.login_required
     }
 
     /// A local edit happened: if not connected, try soon (debounced, so a burst
@@ -641,7 +655,7 @@ impl Driver {
     /// offline: the `online` event calls back instead).
     fn arm(&mut self, me: SyncLoop) {
         let now = now();
-        let want = if self.socket.is_none() && !self.login_required && online() {
+        let want = if self.socket.is_none() && self.may_dial() && online() {
             self.dialer.next_deadline().map(|t| t.0.max(now))
         } else {
             None

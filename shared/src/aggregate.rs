@@ -265,45 +265,13 @@ fn compute_one(template: &Template, fig: &Figure, all: &[Contribution<'_>]) -> F
                         })
                 })
                 .collect();
-            let order_by = match template.field(field) {
-                Some((
-                    crate::template::Field {
-                        ty: FieldType::Records { order_by, .. },
-                        ..
-                    },
-                    _,
-                )) => order_by.clone(),
-                _ => None,
-            };
+            let order_by = crate::report::order::order_column(template, field);
             items.sort_by(|a, b| {
-                let key = |i: &ListItem| {
-                    order_by
-                        .as_ref()
-                        .and_then(|o| i.record.values.get(o))
-                        .map(sort_key)
-                };
-                key(a)
-                    .partial_cmp(&key(b))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| a.record.created.cmp(&b.record.created))
+                crate::report::order::compare(order_by, &a.record, &b.record)
                     .then_with(|| a.unit.cmp(&b.unit))
             });
             FigureValue::List { items }
         }
-    }
-}
-
-/// Orders numbers numerically and text (ISO dates) lexically.
-#[derive(PartialEq, PartialOrd)]
-enum SortKey {
-    Num(f64),
-    Text(String),
-}
-
-fn sort_key(v: &Value) -> SortKey {
-    match v.as_f64() {
-        Some(n) => SortKey::Num(n),
-        None => SortKey::Text(v.as_str().unwrap_or_default().to_string()),
     }
 }
 

@@ -107,6 +107,55 @@ impl FromStr for Date {
     }
 }
 
+/// What a date box shows while the officer types: the dd/mm/yyyy slashes
+/// supplied, so a phone's numeric keypad (which has no "/") is enough.
+/// "22032024" and "22/03/2024" both show "22/03/2024"; a slash appears when
+/// the day or month has two digits and the next digit comes (not before:
+/// backspace over "22/" must leave "22", not put the slash back). A separator
+/// typed after a one-digit day or month ("2/3/2024") is kept; a second one,
+/// letters and digits past the four of the year are dropped. An ISO date
+/// pasted whole shows in the Vietnamese order.
+pub fn typing_vn(raw: &str) -> String {
+    let t = raw.trim();
+    if t.len() == 10
+        && t.as_bytes()[4] == b'-'
+        && let Ok(d) = t.parse::<Date>()
+    {
+        return d.to_vn();
+    }
+    let mut parts = vec![String::new()];
+    for c in t.chars() {
+        let last = parts.len() - 1;
+        if c.is_ascii_digit() {
+            let limit = if last < 2 { 2 } else { 4 };
+            if parts[last].len() < limit {
+                parts[last].push(c);
+            } else if last < 2 {
+                parts.push(c.to_string());
+            }
+        } else if matches!(c, '/' | '.' | '-' | ' ' | ',') && last < 2 && !parts[last].is_empty() {
+            parts.push(String::new());
+        }
+    }
+    parts.join("/")
+}
+
+/// Where the caret goes in `formatted` (from [`typing_vn`]) to stay after
+/// the same digits as it was in what was typed: after `digits` digits, and
+/// after a slash that follows them.
+pub fn caret_after_digits(formatted: &str, digits: usize) -> usize {
+    let mut seen = 0;
+    for (i, c) in formatted.char_indices() {
+        if seen == digits && c != '/' {
+            return i;
+        }
+        if c.is_ascii_digit() {
+            seen += 1;
+        }
+    }
+    formatted.len()
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_vn())
@@ -139,6 +188,42 @@ mod tests {
         assert!("31/02/2024".parse::<Date>().is_err());
         assert!("29/02/2024".parse::<Date>().is_ok());
         assert!("hôm qua".parse::<Date>().is_err());
+    }
+
+    #[test]
+    fn slashes_are_supplied_while_typing() {
+        let typed_digit_by_digit = |keys: &str| {
+            let mut shown = String::new();
+            for k in keys.chars() {
+                shown.push(k);
+                shown = typing_vn(&shown);
+            }
+            shown
+        };
+        assert_eq!(typed_digit_by_digit("22032024"), "22/03/2024");
+        assert_eq!(typed_digit_by_digit("22/03/2024"), "22/03/2024");
+        assert_eq!(typed_digit_by_digit("2/3/2024"), "2/3/2024");
+        assert_eq!(typed_digit_by_digit("220320245"), "22/03/2024");
+        assert_eq!(typed_digit_by_digit("22//03"), "22/03");
+        assert_eq!(typed_digit_by_digit("22.03.2024"), "22/03/2024");
+        assert_eq!(typing_vn("22"), "22");
+        assert_eq!(typing_vn("220"), "22/0");
+        assert_eq!(typing_vn("22/"), "22/", "a typed slash stays");
+        assert_eq!(typing_vn("/"), "");
+        assert_eq!(typing_vn("ngày 1"), "1");
+        assert_eq!(typing_vn("2024-03-22"), "22/03/2024");
+        for partial in ["2", "22/0", "22/03/202"] {
+            assert!(partial.parse::<Date>().is_err(), "{partial} is no date yet");
+        }
+    }
+
+    #[test]
+    fn the_caret_stays_after_the_same_digits() {
+        assert_eq!(caret_after_digits("22/0", 3), 4);
+        assert_eq!(caret_after_digits("22/0", 2), 3);
+        assert_eq!(caret_after_digits("22/03/2024", 1), 1);
+        assert_eq!(caret_after_digits("22/03/2024", 8), 10);
+        assert_eq!(caret_after_digits("", 0), 0);
     }
 
     #[test]

@@ -266,8 +266,15 @@ fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKi
     out
 }
 
-/// Number of fields in scope that have a value, and how many there are — the
-/// "12/40 fields" progress shown on the phone.
+/// Number of fields in scope that are done, and how many there are — the
+/// "12/40 mục đã nhập" progress shown on the phone.
+///
+/// An optional records list with no rows counts as done: empty is the only
+/// way to answer "no training was held, no document was issued this
+/// period", so it is a finished answer, and an officer who has filled in
+/// everything else expects "40/40", not a missing item she cannot supply.
+/// (Not counting it instead would make the total jump when she adds the
+/// first row.) A required list still needs a row.
 pub fn progress(template: &Template, view: &ReportView, role: Role) -> (usize, usize) {
     let mut filled = 0;
     let mut total = 0;
@@ -289,7 +296,68 @@ fn is_filled(field: &Field, view: &ReportView) -> bool {
             .narratives
             .get(&field.id)
             .is_some_and(|t| !t.trim().is_empty()),
-        FieldType::Records { .. } => view.records.get(&field.id).is_some_and(|r| !r.is_empty()),
+        FieldType::Records { .. } => {
+            !field.required || view.records.get(&field.id).is_some_and(|r| !r.is_empty())
+        }
         _ => view.fields.contains_key(&field.id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Record;
+
+    fn template() -> Template {
+        Template::from_toml(include_str!("../../templates/bao-ve-tre-em.toml")).expect("template")
+    }
+
+    fn is_list(f: &Field) -> bool {
+        matches!(f.ty, FieldType::Records { .. })
+    }
+
+    #[test]
+    fn an_empty_optional_records_list_counts_as_done() {
+        let t = template();
+        let lists: Vec<&Field> = t
+            .fields()
+            .filter(|(s, f)| s.scope.includes(Role::Reporting) && is_list(f))
+            .map(|(_, f)| f)
+            .collect();
+        assert!(lists.len() >= 2 && lists.iter().all(|f| !f.required));
+        let empty = ReportView::default();
+        let (filled, total) = progress(&t, &empty, Role::Reporting);
+        assert_eq!(
+            filled,
+            lists.len(),
+            "only the empty optional lists are done"
+        );
+        assert!(total > filled);
+
+        // With a row it still counts once.
+        let mut one_row = empty.clone();
+        one_row.records.insert(
+            lists[0].id.clone(),
+            vec![Record {
+                id: "r1".into(),
+                created: 1,
+                values: Default::default(),
+            }],
+        );
+        assert_eq!(progress(&t, &one_row, Role::Reporting), (filled, total));
+    }
+
+    #[test]
+    fn a_required_records_list_needs_a_row() {
+        let mut t = template();
+        for s in &mut t.sections {
+            for f in &mut s.fields {
+                if is_list(f) {
+                    f.required = true;
+                }
+            }
+        }
+        let (filled, _) = progress(&t, &ReportView::default(), Role::Reporting);
+        assert_eq!(filled, 0);
     }
 }

@@ -242,6 +242,15 @@ impl World {
         self.click("[data-testid=login-submit]").await;
     }
 
+    /// Chooses `user` on the start screen of a server without accounts (at
+    /// `base`) and waits for the report list.
+    pub async fn choose_user(&self, base: &str, user: &str) {
+        self.goto(&format!("{base}/")).await;
+        self.click(&format!("[data-testid=user-{user}]")).await;
+        self.wait_until("the report list", QUICK, "location.pathname === '/reports'")
+            .await;
+    }
+
     /// Opens the officer's report from the report list and waits until the
     /// server's copy (the demo data) is in the form.
     pub async fn open_report_from_server(&self, unit: &str) {

@@ -19,11 +19,7 @@ const COMMENT: &str = "Bo sung so cong tac vien";
 /// Chooses `user` (the demo's user picker) and opens the report; waits
 /// for the button of `step` when one is named.
 async fn open_as(world: &World, server: &TestServer, user: &str, step: &str) {
-    world.goto(&format!("{}/", server.url())).await;
-    world.click(&format!("[data-testid=user-{user}]")).await;
-    world
-        .wait_until("the report list", QUICK, "location.pathname === '/reports'")
-        .await;
+    world.choose_user(&server.url(), user).await;
     world
         .goto(&format!(
             "{}/report/bao-ve-tre-em/2024-H1/{UNIT}",

@@ -1,33 +1,85 @@
 //! A repeating-records field (documents issued, training classes): one card per
-//! record with its typed columns, add and remove. Record ids are random, so
-//! rows added on two phones offline are both kept.
+//! record with its typed columns, add and remove, in the template's order.
+//! Record ids are random, so rows added on two phones offline are both kept.
 
 use crate::components::field::IssueList;
 use crate::components::scalar_input::ScalarInput;
 use crate::editor::Editor;
 use crate::i18n::{T, t, use_lang};
 use crate::ids::new_record_id;
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use shared::Value;
+use shared::report::order::{order_of, ordered};
 use shared::template::{Column, Field};
 
-/// The records of one field.
+/// The records of one field, in the template's `order_by` order
+/// ([`shared::report::order`]) — rows not dated yet last.
+///
+/// While the officer works in the list the rows stay where they are: a row
+/// whose date was just typed moves to its place once she leaves the list,
+/// not under her thumb on the way to its next box. Rows added or removed
+/// meanwhile (here or by sync) show at once.
 #[component]
 pub fn RecordsField(field: Field, columns: Vec<Column>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let id = field.id.clone();
-    let rows = {
-        let id = id.clone();
+    let column = order_of(&field).map(str::to_string);
+    // Record ids as stored (the order they were added in), and sorted.
+    let stored = {
+        let (ed, id) = (ed.clone(), id.clone());
         Memo::new(move |_| {
             ed.view.with(|v| {
-                v.records
-                    .get(&id)
-                    .map(|rs| rs.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
-                    .unwrap_or_default()
+                let rows = v.records.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+                let added: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+                let sorted: Vec<String> = ordered(column.as_deref(), rows)
+                    .into_iter()
+                    .map(|r| r.id.clone())
+                    .collect();
+                (added, sorted)
             })
         })
     };
+    let shown = RwSignal::new(stored.with_untracked(|(_, sorted)| sorted.clone()));
+    let list = NodeRef::<leptos::html::Fieldset>::new();
+    let inside = move |node: Option<web_sys::Node>| {
+        list.get_untracked()
+            .zip(node)
+            .is_some_and(|(list, node)| list.contains(Some(&node)))
+    };
+    Effect::new(move |_| {
+        let sorted = stored.with(|(_, sorted)| sorted.clone());
+        let focus = document().active_element().map(web_sys::Node::from);
+        if inside(focus) {
+            shown.update(|s| *s = held_still(s, &sorted));
+        } else {
+            shown.set(sorted);
+        }
+    });
+    // Judged once the focus has landed: a tap from one box to the next may
+    // blur the first before it focuses the second.
+    let on_focusout = move |_| {
+        Timeout::new(0, move || {
+            let focus = document().active_element().map(web_sys::Node::from);
+            if !inside(focus) {
+                let sorted = stored.with_untracked(|(_, sorted)| sorted.clone());
+                if shown.with_untracked(|s| *s != sorted) {
+                    shown.set(sorted);
+                }
+            }
+        })
+        .forget();
+    };
+    let rows = Memo::new(move |_| {
+        stored.with(|(added, _)| {
+            shown.with(|s| {
+                s.iter()
+                    .filter_map(|r| added.iter().position(|a| a == r).map(|i| (i, r.clone())))
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
     let add = {
         let id = id.clone();
         let ed = ed.clone();
@@ -39,24 +91,31 @@ pub fn RecordsField(field: Field, columns: Vec<Column>) -> impl IntoView {
     let label = field.label.clone();
     let label_en = field.label_en.clone();
     let field_id = id.clone();
-    let numbered = move || rows.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
-        <fieldset class="field records">
+        <fieldset class="field records" node_ref=list on:focusout=on_focusout>
             <legend class="label">
                 {move || lang.get().pick(&label, label_en.as_deref()).to_string()}
             </legend>
             {field.help.clone().map(|h| view! { <p class="help">{h}</p> })}
-            // Keyed by position and id: typing in a row keeps it (and its focus);
-            // a row moving (a removal above it) renumbers it.
+            // Keyed by the row's place in the order rows were added (its
+            // test id) and its id: typing in a row keeps it (and its focus),
+            // sorting moves it; a removal above it renumbers it.
             <For
-                each=numbered
+                each=move || rows.get()
                 key=|row| row.clone()
                 children=move |(index, record)| {
+                    let place = {
+                        let record = record.clone();
+                        Signal::derive(move || {
+                            rows.with(|r| r.iter().position(|(_, x)| *x == record).unwrap_or(0) + 1)
+                        })
+                    };
                     view! {
                         <RecordCard
                             field_id=field_id.clone()
                             columns=columns.clone()
                             index
+                            place
                             record
                         />
                     }
@@ -78,11 +137,30 @@ pub fn RecordsField(field: Field, columns: Vec<Column>) -> impl IntoView {
     }
 }
 
+/// The rows in the order they are shown now, with the rows gone dropped and
+/// new ones added at the end in `sorted` order.
+fn held_still(shown: &[String], sorted: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = shown
+        .iter()
+        .filter(|r| sorted.contains(r))
+        .cloned()
+        .collect();
+    for r in sorted {
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
 #[component]
 fn RecordCard(
     field_id: String,
     columns: Vec<Column>,
+    /// The row's place in the order rows were added: its test ids.
     index: usize,
+    /// Its place on screen, from 1.
+    place: Signal<usize>,
     record: String,
 ) -> impl IntoView {
     let ed = expect_context::<Editor>();
@@ -150,12 +228,36 @@ fn RecordCard(
     view! {
         <div class="record" data-testid=format!("record-{field_id}-{index}")>
             <div class="record-head">
-                <span>{t(T::RecordNumber)} " " {index + 1}</span>
+                <span>{t(T::RecordNumber)} " " {place}</span>
                 <button type="button" class="remove" on:click=remove>
                     {t(T::RemoveRecord)}
                 </button>
             </div>
             {cells}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::held_still;
+
+    fn v(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn rows_hold_still_but_come_and_go() {
+        // "c" got an earlier date: it stays put while the list has focus.
+        assert_eq!(
+            held_still(&v(&["a", "b", "c"]), &v(&["c", "a", "b"])),
+            v(&["a", "b", "c"])
+        );
+        // A removed row goes, an added one shows (at its sorted end).
+        assert_eq!(
+            held_still(&v(&["a", "b", "c"]), &v(&["c", "a", "d"])),
+            v(&["a", "c", "d"])
+        );
+        assert_eq!(held_still(&[], &v(&["x"])), v(&["x"]));
     }
 }

@@ -3,7 +3,7 @@
 //! when values were changed concurrently, and submission.
 
 use crate::components::field::FieldView;
-use crate::components::review::{History, RefusedBanner, WorkflowBar};
+use crate::components::review::{History, RefusedBanner, SubmittedNote, WorkflowBar};
 use crate::components::start::DirectoryMissing;
 use crate::components::sync_status::DocSyncBadge;
 use crate::directory::Directory;
@@ -131,6 +131,7 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
                     {t(T::ReadOnlyApproved)}
                 </p>
             </Show>
+            <SubmittedNote rights />
             <Conflicts template=template.clone() />
             <fieldset class="sections" prop:disabled=move || read_only.get()>
                 {sections}

@@ -24,6 +24,16 @@ pub fn WorkflowBar(rights: Rights, user: String) -> impl IntoView {
     let comment = RwSignal::new(String::new());
     // Some(true): the last step was taken; Some(false): submission blocked.
     let outcome = RwSignal::new(None::<(Step, bool)>);
+    // "Cannot submit yet" goes as soon as the last blocking error is fixed,
+    // not at the next press of the button: it would send the officer looking
+    // for a mistake that is no longer there.
+    let issues = ed.issues;
+    Effect::new(move |_| {
+        let blocked = outcome.with(|o| *o == Some((Step::Submit, false)));
+        if blocked && issues.with(|i| can_submit(i)) {
+            outcome.set(None);
+        }
+    });
     let take = Arc::new(move |s: Step| {
         if s == Step::Submit {
             ed.show_required.set(true);
@@ -91,7 +101,7 @@ pub fn WorkflowBar(rights: Rights, user: String) -> impl IntoView {
                 }
                 Some((Step::Submit, false)) => {
                     view! {
-                        <p class="notice error" role="alert">
+                        <p class="notice error" role="alert" data-testid="submit-blocked">
                             {t(T::SubmitBlocked)}
                         </p>
                     }
@@ -100,6 +110,26 @@ pub fn WorkflowBar(rights: Rights, user: String) -> impl IntoView {
                 _ => ().into_any(),
             }}
         </div>
+    }
+}
+
+/// On a submitted report, for whoever fills it in: edits still go through
+/// (until approval), but they change what the reviewer was sent — say so
+/// before the officer "just fixes one figure".
+#[component]
+pub fn SubmittedNote(rights: Rights) -> impl IntoView {
+    let ed = expect_context::<Editor>();
+    let submitted = Memo::new(move |_| {
+        ed.view
+            .with(|v| Status::of(v.status.as_deref()) == Status::Submitted)
+    });
+    let shown = move || submitted.get() && rights.write && !rights.review;
+    view! {
+        <Show when=shown>
+            <p class="notice" data-testid="submitted-note">
+                {t(T::SubmittedNote)}
+            </p>
+        </Show>
     }
 }
 

@@ -1,15 +1,17 @@
 //! One input for a single-value field or record column, chosen by type:
 //! numbers as text boxes with a numeric keyboard (so Vietnamese "1.234" and
-//! "2,5" can be typed), dates as dd/mm/yyyy, yes/no and choices as selects.
+//! "2,5" can be typed), dates as dd/mm/yyyy on the number pad with the
+//! slashes supplied, yes/no and choices as selects.
 //!
 //! What the user is typing stays as typed: the box only takes the stored value
 //! when it changes to something the typed text does not already mean (an edit
 //! from another device), so "1000" does not jump to "1.000" under the thumb.
 
 use crate::format::editable;
-use crate::i18n::{Lang, T, t, use_lang};
+use crate::i18n::{Lang, T, t, unclear_dot, use_lang};
 use leptos::prelude::*;
 use shared::Value;
+use shared::date::{caret_after_digits, typing_vn};
 use shared::template::FieldType;
 use shared::value::InputError;
 
@@ -39,6 +41,11 @@ pub fn ScalarInput(
     }
 }
 
+/// A text box for numbers, dates and text. A readable value is stored at
+/// every keystroke (nothing is lost if the phone closes the page), but what
+/// cannot be read yet is judged only when the officer leaves the box: "22/0"
+/// on the way to a date, or "1." on the way to "1.234", is no mistake. A
+/// message once shown follows the typing and goes as soon as the text reads.
 #[component]
 fn TextBox(
     ty: FieldType,
@@ -56,7 +63,7 @@ fn TextBox(
     let text = RwSignal::new(value.with_untracked(&shown));
     let problem = RwSignal::new(None::<InputError>);
     {
-        let ty = ty.clone();
+        let (ty, shown) = (ty.clone(), shown.clone());
         Effect::new(move |_| {
             let stored = value.get();
             let typed = text.get_untracked();
@@ -66,31 +73,66 @@ fn TextBox(
             }
         });
     }
+    let is_date = matches!(ty, FieldType::Date);
+    // The phone's number pad: dates too, their slashes are supplied.
     let inputmode = match &ty {
-        FieldType::Integer { .. } => Some("numeric"),
+        FieldType::Integer { .. } | FieldType::Date => Some("numeric"),
         FieldType::Decimal { .. } => Some("decimal"),
         _ => None,
     };
-    let is_date = matches!(ty, FieldType::Date);
     let placeholder = move || is_date.then(|| T::DatePlaceholder.get(lang.get()));
     let max_len = match &ty {
         FieldType::Text { max_len } => max_len.map(|m| m.to_string()),
         _ => None,
     };
-    let on_input = move |ev| {
-        let raw = event_target_value(&ev);
-        text.set(raw.clone());
-        match Value::parse_input(&ty, &raw) {
+    let on_input = {
+        let ty = ty.clone();
+        move |ev: leptos::ev::Event| {
+            let mut raw = event_target_value(&ev);
+            if is_date {
+                raw = with_slashes(&event_target(&ev), raw);
+            }
+            text.set(raw.clone());
+            match Value::parse_input(&ty, &raw) {
+                Ok(v) => {
+                    problem.set(None);
+                    if v != value.get_untracked() {
+                        on_change.run(v);
+                    }
+                }
+                Err(e) => {
+                    if problem.with_untracked(Option::is_some) {
+                        problem.set(Some(e));
+                    }
+                }
+            }
+        }
+    };
+    let on_blur = move |_| {
+        let typed = text.get_untracked();
+        match Value::parse_input(&ty, &typed) {
             Ok(v) => {
                 problem.set(None);
+                if is_date && v.is_some() {
+                    // "2/3/2024" reads "02/03/2024" once it is done.
+                    text.set(shown(&v));
+                }
                 if v != value.get_untracked() {
                     on_change.run(v);
                 }
             }
-            Err(e) => problem.set(Some(e)),
+            Err(e) => {
+                problem.set(Some(e));
+                // The report must not keep a value the box no longer shows
+                // (the "1" stored on the way to "1.5").
+                if value.with_untracked(Option::is_some) {
+                    on_change.run(None);
+                }
+            }
         }
     };
     let error_id = format!("{input_id}-error");
+    let error_testid = format!("{testid}-error");
     view! {
         <input
             type="text"
@@ -103,16 +145,37 @@ fn TextBox(
             maxlength=max_len
             autocomplete="off"
             aria-required=required.to_string()
+            aria-invalid=move || problem.with(Option::is_some).to_string()
             aria-describedby=error_id.clone()
             prop:value=move || text.get()
             on:input=on_input
+            on:blur=on_blur
         />
         <Show when=move || problem.with(Option::is_some)>
-            <p class="issue error" id=error_id.clone()>
+            <p class="issue error" id=error_id.clone() data-testid=error_testid.clone()>
                 {move || problem.get().map(|e| input_error(lang.get(), &e)).unwrap_or_default()}
             </p>
         </Show>
     }
+}
+
+/// Puts the date's slashes into the box as the officer types (see
+/// [`shared::date::typing_vn`]), keeping the caret after the same digits.
+fn with_slashes(input: &web_sys::HtmlInputElement, raw: String) -> String {
+    let formatted = typing_vn(&raw);
+    if formatted == raw {
+        return raw;
+    }
+    let caret = input
+        .selection_start()
+        .ok()
+        .flatten()
+        .map_or(raw.len(), |c| c as usize);
+    let digits = raw.chars().take(caret).filter(char::is_ascii_digit).count();
+    input.set_value(&formatted);
+    let at = caret_after_digits(&formatted, digits) as u32;
+    let _ = input.set_selection_range(at, at);
+    formatted
 }
 
 #[component]
@@ -200,13 +263,15 @@ fn ChoiceSelect(
 }
 
 /// Why typed text is not a value of the field, in words.
-pub fn input_error(lang: Lang, e: &InputError) -> &'static str {
-    match e {
+pub fn input_error(lang: Lang, e: &InputError) -> String {
+    let key = match e {
         InputError::NotInteger => T::InputNotInteger,
+        InputError::NotWhole => T::InputNotWhole,
         InputError::NotNumber => T::InputNotNumber,
+        InputError::UnclearDot { whole, decimal } => return unclear_dot(lang, whole, decimal),
         InputError::NotDate => T::InputNotDate,
         InputError::NotAnOption => T::InputNotOption,
         InputError::NotBool | InputError::NotScalar => T::InputNotBool,
-    }
-    .get(lang)
+    };
+    key.get(lang).to_string()
 }

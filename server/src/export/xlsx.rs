@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
 };
 use shared::Value;
 use shared::aggregate::FigureValue;
+use shared::report::order;
 use shared::report_text::Document;
 use shared::template::{Aggregate, Field, FieldType};
 use std::collections::HashSet;
@@ -312,7 +313,8 @@ fn records_sheet(
         let Some(records) = u.view.as_ref().and_then(|v| v.records.get(&field.id)) else {
             continue;
         };
-        for r in records {
+        // Each unit's rows in the template's order (by date), as on the form.
+        for r in order::ordered(order::order_of(field), records) {
             row += 1;
             ws.write_number_with_format(row, 0, row as f64, &st.cell)?;
             ws.write_string_with_format(row, 1, &u.unit.name, &st.cell)?;

@@ -28,8 +28,14 @@ pub(super) fn router() -> Router<AppState> {
         .merge(super::review::router())
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }))
+/// Open to anyone: also tells a phone nobody has logged in on yet whether to
+/// show the login form, without a refused request.
+async fn health(State(s): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "ok": true,
+        "version": env!("CARGO_PKG_VERSION"),
+        "accounts": s.hub.requires_login(),
+    }))
 }
 
 /// Everything the client caches to work offline.

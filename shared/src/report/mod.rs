@@ -13,6 +13,7 @@
 mod doc;
 mod key;
 pub mod migrate;
+pub mod order;
 mod view;
 
 pub use doc::ReportDoc;
