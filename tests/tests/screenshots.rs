@@ -1,6 +1,6 @@
 //! Regenerates the README's screenshots in `docs/screenshots/`: the login,
 //! the report list, the form, the sync status (an edit made offline) and the
-//! district's completeness page, at 360×640 (phone) and 1280×800 (desktop),
+//! district's completeness page and its consolidated report, at 360×640 (phone) and 1280×800 (desktop),
 //! on a server with accounts as in production.
 //!
 //! Ignored by default (it writes into the repository):
@@ -89,6 +89,14 @@ async fn screenshots() {
             .eval("(() => { document.querySelector('[data-testid=completeness]').scrollIntoView({ block: 'center' }); return true; })()")
             .await;
         world.screenshot(&shot("district")).await;
+        // The consolidated report: the district's own narratives beside the
+        // preview of its text (clear of the sticky top bar).
+        world.wait_for("[data-testid=report-preview]").await;
+        let _: bool = world
+            .eval("(() => { document.querySelector('[data-testid=own-narratives]').scrollIntoView({ block: 'start' }); \
+                   window.scrollBy(0, -document.querySelector('header').offsetHeight - 8); return true; })()")
+            .await;
+        world.screenshot(&shot("district-report")).await;
         world.close().await;
     }
     server.stop().await;
