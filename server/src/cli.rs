@@ -208,6 +208,27 @@ pub struct ServeArgs {
     /// ...and per second after that (more wait; too many waiting close it).
     #[arg(long, env = "BAOCAO_NEW_DOCS_PER_SECOND", default_value_t = 100.0)]
     pub new_docs_per_second: f64,
+    /// A reverse proxy (IP address or CIDR block, e.g. 10.0.0.0/8; repeat
+    /// for several) whose --client-ip-header is believed for the client's
+    /// address, which login throttling counts by. Without it headers are
+    /// ignored and the TCP peer is the client (a client could forge them).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "BAOCAO_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<crate::http::client_addr::IpNet>,
+    /// The header a trusted proxy puts the client's address in. With
+    /// X-Forwarded-For the right-most address that is not itself a trusted
+    /// proxy is taken; another header (X-Real-IP…) holds one address.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "BAOCAO_CLIENT_IP_HEADER",
+        default_value = "X-Forwarded-For"
+    )]
+    pub client_ip_header: axum::http::HeaderName,
 }
 
 impl ServeArgs {

@@ -3,7 +3,9 @@
 //! `token` query parameter where headers cannot be set (browser WebSockets).
 
 use super::AppState;
+use super::client_addr::ClientAddr;
 use super::error::{AppError, Result};
+use crate::auth::limiter::Refusal;
 use crate::auth::{password, session};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::OrgTree;
 use shared::access::{Action, allowed};
 use shared::dataset::User;
+use std::time::Instant;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -121,14 +124,30 @@ struct SessionAnswer {
 
 async fn login(
     State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<SessionAnswer>> {
-    let key = format!("user:{}", req.user.trim().to_lowercase());
-    if let Some(wait) = s.limiter.blocked_for(&key) {
-        return Err(AppError::TooManyRequests(format!(
-            "too many failed logins: try again in {} minutes",
-            wait.as_secs().div_ceil(60)
-        )));
+    let account = req.user.trim().to_lowercase();
+    if let Err(refusal) = s.limiter.check(&account, addr, Instant::now()) {
+        let wait = refusal.wait();
+        let secs = super::error::retry_after_secs(wait);
+        let whom = match refusal {
+            Refusal::Pair(_) => "for this account from this address",
+            Refusal::Address(_) => "from this address",
+        };
+        tracing::warn!(
+            account = %account,
+            address = %addr,
+            retry_after_secs = secs,
+            "login throttled: too many failed logins {whom}"
+        );
+        return Err(AppError::TooManyRequests(
+            format!(
+                "too many failed logins {whom}: try again in {}",
+                in_words(secs)
+            ),
+            wait,
+        ));
     }
     let stored: Option<(Option<String>,)> =
         sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
@@ -154,10 +173,11 @@ async fn login(
         s.directory.set(fresh);
     }
     let (true, Some(user)) = (ok, user) else {
-        s.limiter.failed(&key);
+        s.limiter.failed(&account, addr, Instant::now());
+        tracing::info!(account = %account, address = %addr, "failed login");
         return Err(AppError::Unauthorized("wrong user or password".into()));
     };
-    s.limiter.succeeded(&key);
+    s.limiter.succeeded(&account, addr);
     let (token, expires_at) = session::create(&s.pool, &user.id, crate::db::now_ms()).await?;
     tracing::info!(user = %user.id, "login");
     Ok(Json(SessionAnswer {
@@ -165,6 +185,15 @@ async fn login(
         expires_at,
         user,
     }))
+}
+
+/// `37 seconds`, `2 minutes`: how long to wait, in words.
+fn in_words(secs: u64) -> String {
+    match secs {
+        1 => "1 second".into(),
+        0..120 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
 }
 
 #[derive(Serialize)]

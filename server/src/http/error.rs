@@ -20,9 +20,9 @@ pub enum AppError {
     /// Logged in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
-    /// Too many attempts; try again later.
+    /// Too many attempts; try again after the duration (sent as `Retry-After`).
     #[error("{0}")]
-    TooManyRequests(String),
+    TooManyRequests(String, std::time::Duration),
     /// Our fault; details are logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -38,7 +38,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -56,6 +56,18 @@ impl IntoResponse for AppError {
             tracing::error!("internal error: {detail}");
         }
         let body = Json(serde_json::json!({ "error": self.to_string() }));
-        (self.status_code(), body).into_response()
+        let mut response = (self.status_code(), body).into_response();
+        if let AppError::TooManyRequests(_, wait) = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs(*wait)),
+            );
+        }
+        response
     }
+}
+
+/// Whole seconds to wait, rounded up, at least one.
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod error;
 mod export;
 mod review;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub directory: crate::auth::SharedDirectory,
     /// Failed logins per account and address.
     pub limiter: Arc<crate::auth::limiter::LoginLimiter>,
+    /// How to find a request's client address.
+    pub client_addr: Arc<client_addr::ClientAddrConfig>,
 }
 
 impl AppState {
@@ -55,6 +58,10 @@ impl AppState {
             derived: Arc::new(std::sync::Mutex::new((dir, current))),
             pool,
             hub,
+            client_addr: Arc::new(client_addr::ClientAddrConfig {
+                trusted: config.trusted_proxy.clone(),
+                header: config.client_ip_header.clone(),
+            }),
             config: Arc::new(config),
             directory,
             limiter: Arc::default(),
@@ -185,7 +192,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer address is what login throttling counts by (see client_addr).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
