@@ -21,6 +21,8 @@ pub struct TestServer {
     accounts: bool,
     /// Where it stores.
     storage: Storage,
+    /// More `serve` arguments.
+    extra_args: Vec<String>,
     http: reqwest::Client,
 }
 
@@ -70,6 +72,15 @@ impl TestServer {
     /// A fresh server with accounts on, as in production.
     pub async fn start_with_accounts() -> TestServer {
         let mut s = TestServer::new(server_binary(), true);
+        s.spawn().await;
+        s
+    }
+
+    /// A fresh server with accounts and these further `serve` arguments
+    /// (e.g. `--trusted-proxy 127.0.0.1`).
+    pub async fn start_with_accounts_and_args(args: &[&str]) -> TestServer {
+        let mut s = TestServer::new(server_binary(), true);
+        s.extra_args = args.iter().map(|a| a.to_string()).collect();
         s.spawn().await;
         s
     }
@@ -130,6 +141,7 @@ impl TestServer {
             binary,
             accounts,
             storage: Storage::RunDefault,
+            extra_args: Vec::new(),
             http: reqwest::Client::new(),
         }
     }
@@ -158,6 +170,7 @@ impl TestServer {
         if !self.accounts {
             cmd.arg("--no-auth");
         }
+        cmd.args(&self.extra_args);
         match &self.storage {
             Storage::Postgres(url) => {
                 cmd.env("BAOCAO_DATABASE_URL", url);
@@ -309,6 +322,25 @@ impl TestServer {
     /// POSTs JSON to an API path; returns status and JSON body.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         answer(self.http.post(format!("{}{path}", self.url())).json(&body)).await
+    }
+
+    /// POSTs JSON with these request headers; returns status, response
+    /// headers and JSON body.
+    pub async fn post_json_with_headers(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let mut req = self.http.post(format!("{}{path}", self.url())).json(&body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, headers, body)
     }
 
     /// Logs in and returns the session token.
