@@ -11,58 +11,28 @@ use axum::http::{HeaderMap, HeaderName};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 
-/// An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`).
+/// A trusted proxy: an IP address or a CIDR block (`10.0.0.0/8`,
+/// `fd00::/8`), read and matched by the `ipnet` crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
+pub struct IpNet(ipnet::IpNet);
 
 impl FromStr for IpNet {
     type Err = String;
 
     fn from_str(s: &str) -> Result<IpNet, String> {
-        let (ip, prefix) = match s.trim().split_once('/') {
-            Some((ip, p)) => (ip, Some(p)),
-            None => (s.trim(), None),
-        };
-        let addr: IpAddr = ip
-            .parse()
-            .map_err(|_| format!("{s:?} is not an IP address or CIDR block"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
-        };
-        Ok(IpNet { addr, prefix })
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+            .map(IpNet)
+            .map_err(|_| format!("{s:?} is not an IP address or CIDR block"))
     }
 }
 
 impl IpNet {
-    /// Whether `ip` is in this block (IPv4-mapped IPv6 counts as IPv4).
+    /// Whether `ip` is in this block (an IPv4-mapped IPv6 address counts as
+    /// its IPv4 address).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr.to_canonical(), ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let prefix = if self.addr.is_ipv4() {
-                    self.prefix
-                } else {
-                    self.prefix.saturating_sub(96)
-                };
-                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&ip) || self.0.contains(&ip.to_canonical())
     }
 }
 
