@@ -398,7 +398,7 @@ fn check_type(ty: &FieldType, v: &Value, name: &str) -> Result<(), ReportError> 
     }
 }
 
-fn deterministic_actor(id: &DocumentId, what: &str) -> ActorId {
+pub(super) fn deterministic_actor(id: &DocumentId, what: &str) -> ActorId {
     let mut h = Sha256::new();
     h.update(b"baocao:container:v1\0");
     h.update(id.as_bytes());

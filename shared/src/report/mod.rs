@@ -14,10 +14,12 @@ mod doc;
 mod key;
 pub mod migrate;
 pub mod order;
+pub mod shape;
 mod view;
 
 pub use doc::ReportDoc;
 pub use key::ReportKey;
+pub use shape::{Shape, ShapeError, ShapeReason, check_shape};
 pub use view::{Conflict, ConflictValue, Record, ReportMeta, ReportView};
 
 /// Why a report could not be read or changed.
