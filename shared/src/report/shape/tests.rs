@@ -169,6 +169,9 @@ fn root_obj(doc: &AutoCommit, k: &str) -> ObjId {
     doc.get(ROOT, k).unwrap().unwrap().1
 }
 
+/// One edit through the product's `ReportDoc`.
+type Edit = Box<dyn FnOnce(&mut ReportDoc<'_>)>;
+
 #[test]
 fn every_edit_the_product_makes_is_accepted() {
     let t = template();
@@ -176,7 +179,7 @@ fn every_edit_the_product_makes_is_accepted() {
     // A new report: identity only, then every field type.
     edit_ok(&mut doc, &t, |_| {}).unwrap();
     let mut doc = filled();
-    let steps: Vec<Box<dyn FnOnce(&mut ReportDoc<'_>)>> = vec![
+    let steps: Vec<Edit> = vec![
         // Out of range, over-long and decimal-as-integer: types fit.
         Box::new(|r| r.set_field("n", Some(&Value::Int(99))).unwrap()),
         Box::new(|r| r.set_field("d", Some(&Value::Int(9))).unwrap()),
