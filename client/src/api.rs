@@ -64,6 +64,9 @@ pub enum ApiError {
     Network(String),
     /// The server answered with an error status.
     Status(u16),
+    /// Too many attempts (429): wait this many seconds, if the server said
+    /// (`Retry-After`).
+    Throttled(Option<u64>),
     /// The answer was not what this app understands.
     Decode(String),
 }
@@ -80,6 +83,7 @@ impl ApiError {
         match (self, lang) {
             (ApiError::Network(_), _) => T::Offline.get(lang).to_string(),
             (ApiError::Status(code), _) => i18n::server_error(lang, *code),
+            (ApiError::Throttled(wait), _) => i18n::try_again_after(lang, *wait),
             (ApiError::Decode(e), _) => i18n::unreadable_answer(lang, e),
         }
     }
@@ -124,7 +128,15 @@ fn checked(
     if response.ok() {
         Ok(response)
     } else {
-        Err(ApiError::Status(response.status()))
+        Err(match response.status() {
+            429 => ApiError::Throttled(
+                response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.trim().parse().ok()),
+            ),
+            status => ApiError::Status(status),
+        })
     }
 }
 

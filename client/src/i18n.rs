@@ -514,6 +514,25 @@ pub fn server_error(lang: Lang, code: u16) -> String {
     }
 }
 
+/// Too many failed logins: "try again in 8 seconds / 3 minutes", from the
+/// server's `Retry-After` (the wait grows with each failure, from a second
+/// to minutes); without it, "in a few minutes".
+pub fn try_again_after(lang: Lang, secs: Option<u64>) -> String {
+    let Some(secs) = secs else {
+        return T::LoginTooMany.get(lang).to_string();
+    };
+    let (n, vi, en) = if secs < 120 {
+        let n = secs.max(1);
+        (n, "giây", if n == 1 { "second" } else { "seconds" })
+    } else {
+        (secs.div_ceil(60), "phút", "minutes")
+    };
+    match lang {
+        Lang::Vi => format!("Đăng nhập sai nhiều lần: hãy thử lại sau {n} {vi}."),
+        Lang::En => format!("Too many failed logins: try again in {n} {en}."),
+    }
+}
+
 /// An answer the app cannot read, with the decoder's reason.
 pub fn unreadable_answer(lang: Lang, why: &str) -> String {
     match lang {
@@ -614,4 +633,29 @@ pub fn step_action(lang: Lang, step: shared::workflow::Step) -> &'static str {
         Step::Reopen => T::Reopen,
     }
     .get(lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_login_wait_is_said_in_seconds_then_minutes() {
+        assert_eq!(
+            try_again_after(Lang::Vi, Some(8)),
+            "Đăng nhập sai nhiều lần: hãy thử lại sau 8 giây."
+        );
+        assert_eq!(
+            try_again_after(Lang::En, Some(0)),
+            "Too many failed logins: try again in 1 second."
+        );
+        assert_eq!(
+            try_again_after(Lang::En, Some(121)),
+            "Too many failed logins: try again in 3 minutes."
+        );
+        assert_eq!(
+            try_again_after(Lang::Vi, None),
+            T::LoginTooMany.get(Lang::Vi)
+        );
+    }
 }

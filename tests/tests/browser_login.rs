@@ -165,3 +165,41 @@ async fn offline_edits_wait_for_a_new_login_and_then_reach_the_server() {
     world.close().await;
     server.stop().await;
 }
+
+/// Wrong passwords slow the guesser down (the server throttles per account
+/// and address): the form then says how long to wait, from the server's
+/// `Retry-After`, instead of a vague "a few minutes".
+#[tokio::test]
+async fn repeated_wrong_passwords_say_how_long_to_wait() {
+    baocao_tests::browser::require_built_client();
+    let mut server = TestServer::start_with_accounts().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let world = World::launch(profile.path(), Screen::PHONE).await;
+    world.goto(&server.url()).await;
+    world.fill("[data-testid=login-user]", OFFICER).await;
+    let says_wait = "/thử lại sau \\d+ giây/.test(document.querySelector('[data-testid=login-error]')?.textContent ?? '')";
+    // A few wrong passwords are free; a bounded number of tries reaches the wait.
+    let mut throttled = false;
+    for _ in 0..8 {
+        world.fill("[data-testid=login-password]", "wrong").await;
+        world.click("[data-testid=login-submit]").await;
+        world.wait_for("[data-testid=login-error]").await;
+        world
+            .wait_until(
+                "the login answered",
+                QUICK,
+                "!document.querySelector('[data-testid=login-submit]')?.disabled",
+            )
+            .await;
+        if world.eval::<bool>(says_wait).await {
+            throttled = true;
+            break;
+        }
+    }
+    let text: String = world
+        .eval("document.querySelector('[data-testid=login-error]')?.textContent ?? ''")
+        .await;
+    assert!(throttled, "no wait said after 8 wrong passwords: {text:?}");
+    world.close().await;
+    server.stop().await;
+}

@@ -102,7 +102,6 @@ pub fn LoginForm() -> impl IntoView {
 fn login_error(e: &ApiError, lang: Lang) -> String {
     match e {
         ApiError::Status(401) => T::LoginWrong.get(lang).to_string(),
-        ApiError::Status(429) => T::LoginTooMany.get(lang).to_string(),
         ApiError::Network(_) => T::LoginOffline.get(lang).to_string(),
         other => other.message(lang),
     }
