@@ -2,6 +2,7 @@
 //! context — the report's key and template, the role it is filled in, the
 //! current view and validation, and the one way to change it.
 
+use crate::i18n::{Lang, T};
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use shared::report::ReportError;
@@ -29,6 +30,7 @@ pub struct Editor {
     /// so a fresh form is not a wall of red.
     pub show_required: RwSignal<bool>,
     sync: SyncLoop,
+    lang: Option<RwSignal<Lang>>,
 }
 
 impl Editor {
@@ -59,6 +61,7 @@ impl Editor {
             error: RwSignal::new(None),
             show_required: RwSignal::new(false),
             sync,
+            lang: use_context::<RwSignal<Lang>>(),
         };
         ed.migrate_when_needed();
         ed
@@ -94,7 +97,11 @@ impl Editor {
                 true
             }
             Err(e) => {
-                self.error.set(Some(e.to_string()));
+                let lang = self.lang.map_or(Lang::Vi, |l| l.get_untracked());
+                self.error.set(Some(match e {
+                    ReportError::OutOfLimits(_) => T::SubmittedOutOfLimits.get(lang).to_string(),
+                    e => e.to_string(),
+                }));
                 false
             }
         }

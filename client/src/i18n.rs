@@ -176,6 +176,9 @@ pub enum T {
     RefusedOther,
     RefusedHistory,
     RefusedInvalid,
+    RefusedShape,
+    SubmittedOutOfLimits,
+    RefusedOutOfLimits,
     ReadOnlyApproved,
     KeepValue,
     ConflictsTitle,
@@ -426,6 +429,18 @@ impl T {
                 "Máy chủ chưa nhận bản nộp vì báo cáo còn lỗi: hãy sửa các mục báo lỗi rồi nộp lại.",
                 "The server did not accept the submission because the report has errors: fix the fields marked as wrong and submit again.",
             ),
+            T::RefusedShape => (
+                "Máy chủ không nhận thay đổi vì nó không đúng mẫu báo cáo",
+                "The server refused the change because it does not fit the report's template",
+            ),
+            T::SubmittedOutOfLimits => (
+                "Báo cáo đã nộp nên không nhận giá trị ngoài giới hạn của mục; giá trị cũ vẫn được giữ. Hãy nhập lại giá trị đúng.",
+                "The report is submitted, so it takes no value outside the field's limits; the previous value is kept. Enter a correct value.",
+            ),
+            T::RefusedOutOfLimits => (
+                "Báo cáo đã nộp: máy chủ không nhận giá trị ngoài giới hạn của mục. Hãy sửa lại giá trị đó.",
+                "The report is submitted: the server takes no value outside a field's limits. Correct that value.",
+            ),
             T::ReadOnlyApproved => (
                 "Báo cáo đã được duyệt nên không sửa được; cấp trên có thể mở lại.",
                 "This report is approved and cannot be changed; the reviewing unit can reopen it.",
@@ -607,7 +622,47 @@ pub fn refusal(lang: Lang, code: &str) -> String {
         Some(Refusal::ReviewOnly) => T::RefusedReviewOnly.get(lang).to_string(),
         Some(Refusal::History) => T::RefusedHistory.get(lang).to_string(),
         Some(Refusal::Invalid) => T::RefusedInvalid.get(lang).to_string(),
-        None => format!("{}: {code}", T::RefusedOther.get(lang)),
+        Some(Refusal::OutOfLimits) => T::RefusedOutOfLimits.get(lang).to_string(),
+        None => match shared::report::shape::ShapeReason::from_code(code) {
+            Some(r) => format!("{} ({}).", T::RefusedShape.get(lang), shape_reason(lang, r)),
+            None => format!("{}: {code}", T::RefusedOther.get(lang)),
+        },
+    }
+}
+
+/// What a change did to the report's shape (`shared::report::shape`), in
+/// words: only a client with a bug (or not ours) writes such a change.
+fn shape_reason(lang: Lang, r: shared::report::shape::ShapeReason) -> &'static str {
+    use shared::report::shape::ShapeReason as R;
+    let (vi, en) = match r {
+        R::Identity => (
+            "đổi mẫu, đơn vị hoặc kỳ của báo cáo",
+            "it changes the report's template, unit or period",
+        ),
+        R::Container => (
+            "xoá hoặc thay một phần của báo cáo",
+            "it deletes or replaces a part of the report",
+        ),
+        R::Type => (
+            "một giá trị không đúng kiểu của mục",
+            "a value does not have its field's type",
+        ),
+        R::UnknownKey => (
+            "một mục không có trong mẫu",
+            "an entry the template does not have",
+        ),
+        R::Status => (
+            "trạng thái không phải của quy trình",
+            "a status outside the workflow",
+        ),
+        R::History => (
+            "lịch sử xử lý bị sửa hoặc ghi sai",
+            "the history was edited or written wrongly",
+        ),
+    };
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
     }
 }
 

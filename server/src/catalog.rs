@@ -20,6 +20,9 @@ pub struct Catalog {
     pub tree: OrgTree,
     /// Templates by id.
     pub templates: BTreeMap<String, Template>,
+    /// Earlier versions of those templates, as recorded
+    /// ([`crate::template_versions`]), oldest first.
+    pub older: BTreeMap<String, Vec<Template>>,
     /// Users.
     pub users: Vec<User>,
     /// Open reporting rounds.
@@ -74,12 +77,14 @@ impl Catalog {
         Catalog {
             tree: directory.tree.clone(),
             templates: self.templates.clone(),
+            older: self.older.clone(),
             users: directory.users.clone(),
             rounds: self.rounds.clone(),
         }
     }
 
-    /// Reads org units, users and rounds from the database.
+    /// Reads org units, users, rounds and earlier template versions from
+    /// the database.
     pub async fn load(
         pool: &Pool,
         templates: BTreeMap<String, Template>,
@@ -101,9 +106,11 @@ impl Catalog {
                 deadline: deadline.and_then(|d| d.parse().ok()),
             })
             .collect();
+        let older = crate::template_versions::older(pool, &templates).await?;
         Ok(Catalog {
             tree,
             templates,
+            older,
             users,
             rounds,
         })

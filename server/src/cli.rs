@@ -36,6 +36,18 @@ enum Command {
     /// Copy a deployment from SQLite to a new, empty PostgreSQL database and
     /// verify every document (stop the server first).
     Migrate(MigrateArgs),
+    /// List every stored report that breaks its template, and why (exits
+    /// non-zero when there is one). Changes nothing.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    db: DataDir,
+    /// Folder of report templates.
+    #[arg(long, env = "BAOCAO_TEMPLATES", default_value = "templates")]
+    templates: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -298,6 +310,7 @@ pub async fn main() -> ExitCode {
         Command::User(c) => user(c).await,
         Command::Import(args) => import(args).await,
         Command::Migrate(args) => crate::migrate::run(&args.from, &args.to).await,
+        Command::Check(args) => check(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -321,6 +334,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             tracing::info!("demo district loaded");
         }
     }
+    crate::template_versions::record(&pool, &templates).await?;
     let catalog = catalog::Catalog::load(&pool, templates)
         .await
         .map_err(|e| e.to_string())?;
@@ -346,6 +360,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         Some(auth::policy::ServerPolicy::new(
             directory.clone(),
             Arc::new(catalog.templates.clone()),
+            Arc::new(catalog.older.clone()),
             actors,
             owners,
         ))
@@ -479,6 +494,28 @@ async fn figures(args: FiguresArgs) -> Result<(), String> {
         serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
     );
     Ok(())
+}
+
+async fn check(args: CheckArgs) -> Result<(), String> {
+    let pool = open_db(&args.db).await?;
+    let templates = catalog::load_templates(&args.templates)?;
+    let catalog = catalog::Catalog::load(&pool, templates)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (total, found) = crate::check::run(&pool, &catalog, &mut std::io::stderr()).await?;
+    for f in &found {
+        println!("{} {}", f.report, f.doc);
+        for p in &f.problems {
+            println!("  {p}");
+        }
+    }
+    match found.len() {
+        0 => {
+            eprintln!("{total} reports checked: every one fits its template");
+            Ok(())
+        }
+        n => Err(format!("{n} of {total} reports break their template")),
+    }
 }
 
 async fn open_db(d: &DataDir) -> Result<crate::db::Pool, String> {

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod db;
 pub mod demo;
@@ -19,3 +20,4 @@ pub mod http;
 pub mod hub;
 pub mod migrate;
 pub mod store;
+pub mod template_versions;

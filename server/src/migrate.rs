@@ -82,6 +82,16 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "template_versions",
+        &[
+            ("template", Text),
+            ("version", Int),
+            ("digest", Text),
+            ("body", Text),
+            ("first_seen", Int),
+        ],
+    ),
+    (
         "chunks",
         &[
             ("key", Text),

@@ -195,6 +195,13 @@ pub fn can_submit(issues: &[Issue]) -> bool {
     issues.iter().all(|i| i.severity != Severity::Error)
 }
 
+/// Whether a stored value keeps its field's own rules (type, options,
+/// `min`/`max`, `max_len`, a real date) — what a figure may count. Not
+/// `required`, nor the template's rules between fields.
+pub fn within_limits(ty: &FieldType, v: &Value) -> bool {
+    check_value(ty, false, Some(v)).is_empty()
+}
+
 fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKind> {
     let Some(v) = v else {
         return if required {

@@ -172,6 +172,10 @@ pub enum Refusal {
     /// A submission of a report that the template's validation rejects.
     #[error("the report has errors: it cannot be submitted until they are fixed")]
     Invalid,
+    /// A value outside its field's limits written into a submitted or
+    /// approved report (see [`check_limits_kept`]).
+    #[error("a submitted report takes no value outside its field's limits")]
+    OutOfLimits,
 }
 
 impl Refusal {
@@ -182,6 +186,7 @@ impl Refusal {
             Refusal::ReviewOnly => "workflow:review-only",
             Refusal::History => "workflow:history",
             Refusal::Invalid => "workflow:invalid",
+            Refusal::OutOfLimits => "workflow:out-of-limits",
         }
     }
 
@@ -192,6 +197,7 @@ impl Refusal {
             Refusal::ReviewOnly,
             Refusal::History,
             Refusal::Invalid,
+            Refusal::OutOfLimits,
         ]
         .into_iter()
         .find(|r| r.code() == code)
@@ -229,6 +235,64 @@ pub fn check_submission(template: &Template, view: &ReportView, role: Role) -> R
     } else {
         Err(Refusal::Invalid)
     }
+}
+
+/// Judges the values of a change made on a submitted or approved report
+/// (`ReportMeta::edited_while`) that leaves it submitted or approved: it may
+/// not bring in a value outside its field's own limits
+/// ([`crate::validate::within_limits`]). A submitted report is what the
+/// reviewer judges and the district counts, so it is always within them;
+/// values already outside (stored before this rule, or merged from a phone
+/// that edited the draft concurrently) do not block other edits, and are
+/// never counted (`shared::report::limits`).
+///
+/// Why refuse rather than turn the report back into a draft: a status
+/// written by the server would be a change nobody made on any phone, and a
+/// refusal keeps every decision with a person — the phone does not write
+/// such a value while the report is submitted (`ReportDoc::set_field`), so
+/// only another client meets this refusal.
+pub fn check_limits_kept(
+    template: &Template,
+    before: &ReportView,
+    after: &ReportView,
+) -> Result<(), Refusal> {
+    let outside = out_of_limits(template, after);
+    if outside.is_subset(&out_of_limits(template, before)) {
+        Ok(())
+    } else {
+        Err(Refusal::OutOfLimits)
+    }
+}
+
+/// Every stored value outside its field's limits, by place and value.
+fn out_of_limits(template: &Template, view: &ReportView) -> std::collections::BTreeSet<String> {
+    use crate::template::FieldType;
+    use crate::validate::within_limits;
+    let mut out = std::collections::BTreeSet::new();
+    for (_, field) in template.fields() {
+        match &field.ty {
+            FieldType::Records { columns, .. } => {
+                for row in view.records.get(&field.id).into_iter().flatten() {
+                    for col in columns {
+                        if let Some(v) = row.values.get(&col.id)
+                            && !within_limits(&col.ty, v)
+                        {
+                            out.insert(format!("{}/{}/{}={v:?}", field.id, row.id, col.id));
+                        }
+                    }
+                }
+            }
+            ty if ty.is_scalar() => {
+                if let Some(v) = view.fields.get(&field.id)
+                    && !within_limits(ty, v)
+                {
+                    out.insert(format!("{}={v:?}", field.id));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Judges what a change by `user` did to the history: it may only add

@@ -6,6 +6,16 @@
 //   node peer.mjs create --server ws://… --content '{"title":"…"}' [--edits N]
 //   node peer.mjs fetch  --server ws://… --id <documentId>
 //   node peer.mjs edit   --server ws://… --id <documentId> --set '{"path.to.key": value}'
+//   node peer.mjs edit   --server ws://… --id <documentId> --ops '[…]' [--expect refused]
+//
+// `--ops` is a list of raw operations, as any automerge-repo app could make
+// them: {"op":"put","path":[…],"value":v} (a JS value: a string becomes a
+// text object, as Automerge writes strings by default), {"op":"put",
+// "path":[…],"str":"…"} (a scalar string, ImmutableString), {"op":"delete",
+// "path":[…]}, {"op":"push","path":[…],"value":v} (append to a list).
+// With `--expect refused` the edit finishes when the server answers with
+// baocao's `changes-refused` message (printed as "refused": reason) instead
+// of acknowledging it.
 //
 // create/edit finish only when the server's sync state holds our heads (the
 // server acknowledged every change); fetch finishes when the document arrived.
@@ -59,6 +69,26 @@ function setPath(doc, path, value) {
   obj[parts[parts.length - 1]] = value
 }
 
+function applyOps(doc, ops) {
+  for (const o of ops) {
+    const parent = o.path.slice(0, -1).reduce((obj, p) => obj[p], doc)
+    const last = o.path[o.path.length - 1]
+    if (o.op === "put") parent[last] = o.str !== undefined ? new A.ImmutableString(o.str) : o.value
+    else if (o.op === "delete") delete parent[last]
+    else if (o.op === "push") parent[last].push(o.value)
+    else throw new Error(`unknown op ${o.op}`)
+  }
+}
+
+// Resolves with the reason when the server refuses our changes to `documentId`.
+function serverRefuses(adapter, documentId) {
+  return new Promise(resolve => {
+    adapter.on("message", msg => {
+      if (msg.type === "changes-refused" && msg.documentId === documentId) resolve(msg.reason)
+    })
+  })
+}
+
 async function main() {
   const { repo, adapter } = repoOnline()
   let handle
@@ -67,9 +97,22 @@ async function main() {
     for (let k = 0; k < parseInt(args.edits ?? "0"); k++) handle.change(d => { d.edits = (d.edits ?? 0) + 1 })
   } else if (command === "fetch" || command === "edit") {
     handle = await bounded(repo.find(`automerge:${args.id}`), `find ${args.id}`)
-    if (command === "edit") {
+    if (command === "edit" && args.set) {
       const set = JSON.parse(args.set)
       handle.change(d => { for (const [k, v] of Object.entries(set)) setPath(d, k, v) })
+    }
+    if (command === "edit" && args.ops) {
+      const ops = JSON.parse(args.ops)
+      const refused = args.expect === "refused" ? serverRefuses(adapter, handle.documentId) : null
+      handle.change(d => applyOps(d, ops))
+      if (refused) {
+        const reason = await bounded(refused, `refusal of the change to ${handle.documentId}`)
+        const out = { documentId: handle.documentId, refused: reason, heads: A.getHeads(handle.doc()), doc: A.toJS(handle.doc()) }
+        process.stdout.write(JSON.stringify(out) + "\n")
+        repo.networkSubsystem.removeNetworkAdapter(adapter)
+        await new Promise(r => setTimeout(r, 50))
+        return
+      }
     }
   } else {
     throw new Error(`unknown command ${command}`)

@@ -10,9 +10,12 @@ use shared::DocumentId;
 use shared::Template;
 use shared::access::{Access, Action, access, allowed};
 use shared::dataset::User;
+use shared::report::shape::{Shape, ShapeReason};
 use shared::report::{ReportMeta, ReportView};
 use shared::sync::{AccessPolicy, ConnId};
-use shared::workflow::{Rights, Status, check_change, check_history, check_submission, submits};
+use shared::workflow::{
+    Rights, Status, check_change, check_history, check_limits_kept, check_submission, submits,
+};
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,20 +43,25 @@ struct State {
 pub struct ServerPolicy {
     directory: SharedDirectory,
     templates: Arc<BTreeMap<String, Template>>,
+    older: Arc<BTreeMap<String, Vec<Template>>>,
     state: Arc<Mutex<State>>,
 }
 
 impl ServerPolicy {
-    /// A policy over `directory`, knowing the actors and owners stored so far.
+    /// A policy over `directory` judging reports by `templates` (and the
+    /// `older` versions phones may still run), knowing the actors and owners
+    /// stored so far.
     pub fn new(
         directory: SharedDirectory,
         templates: Arc<BTreeMap<String, Template>>,
+        older: Arc<BTreeMap<String, Vec<Template>>>,
         actors: HashMap<String, String>,
         owners: HashMap<DocumentId, String>,
     ) -> ServerPolicy {
         ServerPolicy {
             directory,
             templates,
+            older,
             state: Arc::new(Mutex::new(State {
                 actors,
                 owners,
@@ -134,17 +142,85 @@ impl AccessPolicy for ServerPolicy {
         after: &Automerge,
     ) -> Result<(), String> {
         let user = self.user(conn).ok_or("not logged in")?;
+        self.judge(&user, id, before, after).map_err(|r| {
+            // Who sent what: a refused change is kept by its sender, so the
+            // log is where an administrator sees a misbehaving client.
+            tracing::warn!(user = %user.id, doc = %id, reason = %r.code, "change refused: {}", r.detail);
+            r.code
+        })
+    }
+}
+
+/// Why a change is refused: `code` goes to the sender, `detail` to the log.
+struct Refused {
+    code: String,
+    detail: String,
+}
+
+impl From<String> for Refused {
+    fn from(detail: String) -> Refused {
+        Refused {
+            code: detail.clone(),
+            detail,
+        }
+    }
+}
+
+impl From<&str> for Refused {
+    fn from(detail: &str) -> Refused {
+        Refused::from(detail.to_string())
+    }
+}
+
+fn refused(code: &str, detail: impl std::fmt::Display) -> Refused {
+    Refused {
+        code: code.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+impl ServerPolicy {
+    /// The shape of `template`'s reports, knowing its older versions.
+    fn shape<'t>(&'t self, template: &'t Template) -> Shape<'t> {
+        self.older
+            .get(&template.id)
+            .into_iter()
+            .flatten()
+            .fold(Shape::new(template), |s, older| s.with_older(older))
+    }
+
+    fn judge(
+        &self,
+        user: &User,
+        id: &DocumentId,
+        before: &Automerge,
+        after: &Automerge,
+    ) -> Result<(), Refused> {
         let mut learnt = Vec::new();
+        if report_of(id, before).is_some() && report_of(id, after).is_none() {
+            return Err(refused(
+                ShapeReason::Identity.code(),
+                "the change leaves no report identity matching the document id",
+            ));
+        }
         match report_of(id, after) {
             Some(meta) => {
                 let dir = self.directory.get();
                 let unit = &meta.key.unit;
-                if !allowed(&dir.tree, &user, unit, Action::Write) {
-                    return Err(format!("{} may not write reports of {unit}", user.id));
+                if !allowed(&dir.tree, user, unit, Action::Write) {
+                    return Err(format!("{} may not write reports of {unit}", user.id).into());
+                }
+                // Shape and types, as the product writes them, whoever sent
+                // the change. A report of a template this server does not
+                // know is only stored.
+                if let Some(template) = self.templates.get(&meta.key.template) {
+                    self.shape(template)
+                        .check(before, after)
+                        .map_err(|e| refused(e.code(), &e))?;
                 }
                 let rights = Rights {
                     write: true,
-                    review: allowed(&dir.tree, &user, unit, Action::Approve),
+                    review: allowed(&dir.tree, user, unit, Action::Approve),
                 };
                 let was = Status::of(report_of(id, before).and_then(|m| m.status).as_deref());
                 let is = Status::of(meta.status.as_deref());
@@ -154,6 +230,17 @@ impl AccessPolicy for ServerPolicy {
                 let history = |d: &Automerge| ReportView::history_of(d).unwrap_or_default();
                 check_history(&history(before), &history(after), &user.id)
                     .map_err(|r| r.code().to_string())?;
+                // A submitted or approved report stays within its fields'
+                // limits (the README says why this is refused rather than
+                // turned back into a draft).
+                const HELD: [Status; 2] = [Status::Submitted, Status::Approved];
+                if HELD.contains(&is)
+                    && ReportMeta::edited_while(before, after, &HELD)
+                    && let Some(template) = self.templates.get(&meta.key.template)
+                    && let (Ok(b), Ok(a)) = (ReportView::read(before), ReportView::read(after))
+                {
+                    check_limits_kept(template, &b, &a).map_err(|r| r.code().to_string())?;
+                }
                 // A submission is validated as on the phone (reading the
                 // whole report only then: this runs for every sync change).
                 // A report of a template this server does not know is only
@@ -171,14 +258,14 @@ impl AccessPolicy for ServerPolicy {
                 let state = self.state();
                 match state.owners.get(id) {
                     Some(owner) if *owner != user.id => {
-                        return Err(format!("document {id} belongs to another user"));
+                        return Err(format!("document {id} belongs to another user").into());
                     }
                     Some(_) => {}
                     None if before.get_heads().is_empty() => learnt.push(Learnt::Owner {
                         doc: *id,
                         user: user.id.clone(),
                     }),
-                    None => return Err(format!("document {id} has no owner")),
+                    None => return Err(format!("document {id} has no owner").into()),
                 }
             }
         }
@@ -190,7 +277,8 @@ impl AccessPolicy for ServerPolicy {
                 Some(owner) if *owner != user.id => {
                     return Err(format!(
                         "changes signed with actor {actor}, which belongs to another user"
-                    ));
+                    )
+                    .into());
                 }
                 Some(_) => {}
                 None => {

@@ -75,6 +75,7 @@ impl<'a> ReportDoc<'a> {
         match value {
             Some(v) => {
                 check_type(ty, v, field)?;
+                self.check_limits(ty, v, field)?;
                 self.doc.put(&fields, field, v.to_scalar())?;
             }
             None => {
@@ -114,6 +115,7 @@ impl<'a> ReportDoc<'a> {
         match value {
             Some(v) => {
                 check_type(ty, v, column)?;
+                self.check_limits(ty, v, column)?;
                 self.doc.put(&rec, column, v.to_scalar())?;
             }
             None => {
@@ -260,15 +262,7 @@ impl<'a> ReportDoc<'a> {
     /// report's history. Whether `by` may take it is the caller's question
     /// ([`crate::workflow::steps`]); here only the step's order is checked.
     pub fn take_step(&mut self, step: Step, by: &str, comment: &str) -> Result<(), ReportError> {
-        let from = Status::of(
-            match self.doc.get(ROOT, keys::STATUS)? {
-                Some((automerge::Value::Scalar(s), _)) => {
-                    crate::crdt::scalar_str(&s).map(str::to_string)
-                }
-                _ => None,
-            }
-            .as_deref(),
-        );
+        let from = self.status()?;
         if !step.applies_to(from) {
             return Err(ReportError::Step {
                 step: step.as_str(),
@@ -285,6 +279,32 @@ impl<'a> ReportDoc<'a> {
         self.doc.put(&entry, "at", self.now.as_millis())?;
         self.doc.put(&entry, "comment", comment)?;
         self.doc.put(ROOT, keys::STATUS, to.as_str())?;
+        Ok(())
+    }
+
+    /// The workflow status as the document holds it now.
+    fn status(&self) -> Result<Status, ReportError> {
+        Ok(Status::of(
+            match self.doc.get(ROOT, keys::STATUS)? {
+                Some((automerge::Value::Scalar(s), _)) => {
+                    crate::crdt::scalar_str(&s).map(str::to_string)
+                }
+                _ => None,
+            }
+            .as_deref(),
+        ))
+    }
+
+    /// A submitted or approved report is always within its fields' limits:
+    /// a value outside them is not written while it is (the server refuses
+    /// such a change, see `server/src/auth/policy.rs`; a draft keeps it and
+    /// the form shows the error).
+    fn check_limits(&self, ty: &FieldType, v: &Value, name: &str) -> Result<(), ReportError> {
+        if matches!(self.status()?, Status::Submitted | Status::Approved)
+            && !crate::validate::within_limits(ty, v)
+        {
+            return Err(ReportError::OutOfLimits(name.into()));
+        }
         Ok(())
     }
 

@@ -47,6 +47,10 @@ pub enum ReportError {
     /// The value does not have the field's type.
     #[error("value for {0:?} does not have the field's type")]
     WrongType(String),
+    /// A value outside its field's limits, while the report is submitted or
+    /// approved (a draft takes it; see `ReportDoc::set_field`).
+    #[error("{0:?}: a submitted report takes no value outside the field's limits")]
+    OutOfLimits(String),
     /// The document is not a report, or a different one.
     #[error("document is not the expected report: {0}")]
     Malformed(String),

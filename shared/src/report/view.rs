@@ -105,6 +105,23 @@ impl ReportMeta {
             status: str_at(keys::STATUS)?,
         })
     }
+
+    /// Whether any change `after` holds beyond `before` was made on a report
+    /// whose status was one of `statuses` — read at the change's own
+    /// dependencies, the report as its author saw it, not as it is after a
+    /// merge: a phone that edited a draft offline while another submitted it
+    /// did not edit a submitted report.
+    pub fn edited_while(before: &Automerge, after: &Automerge, statuses: &[Status]) -> bool {
+        after.get_changes(&before.get_heads()).iter().any(|c| {
+            let status = match after.get_at(ROOT, keys::STATUS, c.deps()) {
+                Ok(Some((automerge::Value::Scalar(s), _))) => {
+                    crate::crdt::scalar_str(&s).map(str::to_string)
+                }
+                _ => None,
+            };
+            statuses.contains(&Status::of(status.as_deref()))
+        })
+    }
 }
 
 impl ReportView {
