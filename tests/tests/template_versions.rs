@@ -165,3 +165,77 @@ async fn values_typed_under_v1_survive_the_move_to_v2() {
     world.close().await;
     server.stop().await;
 }
+
+/// With accounts, the server judges the shape of every change. A phone still
+/// on version 1 writes, for the first time, a field version 2 removed and a
+/// field version 2 renamed: the server, now on version 2, takes both,
+/// because it recorded version 1 when it served it (`template_versions`) —
+/// refusing them would block that phone's every later change to the report.
+/// A key no version ever had is still refused.
+#[tokio::test]
+async fn a_phone_on_the_old_version_keeps_syncing_after_the_server_moves_on() {
+    const LIMIT: Duration = Duration::from_secs(20);
+    let root = baocao_tests::repo_root();
+    let v1_text = std::fs::read_to_string(root.join("templates/bao-ve-tre-em.toml")).expect("v1");
+    let v1 = Template::from_toml(&v1_text).expect("v1 parses");
+    let v2_text = version_2(&v1_text);
+    let templates = tempfile::tempdir().expect("templates dir");
+    let file = templates.path().join("bao-ve-tre-em.toml");
+    std::fs::write(&file, &v1_text).expect("write v1");
+    let mut server =
+        TestServer::start_with_accounts_and_templates(templates.path().to_path_buf()).await;
+    server.stop().await;
+    std::fs::write(&file, &v2_text).expect("write v2");
+    server.restart().await;
+
+    let token = server.login("cb-ba-dinh", "baocao-demo").await;
+    let key = ReportKey::new("bao-ve-tre-em", "ba-dinh", "2024-H2");
+    let id = key.document_id();
+    let mut phone = NativeClient::new("phone-v1", v1);
+    phone
+        .edit(&key, |r| {
+            r.set_field("officers", Some(&Value::Int(4))).unwrap();
+            r.set_field("board_decision", Some(&Value::Str("Số 5/QĐ-UBND".into())))
+                .unwrap();
+            r.set_narrative("assessment", "Còn thiếu cộng tác viên.")
+                .unwrap();
+        })
+        .await;
+    phone
+        .connect(&server.ws_url_as(&token))
+        .await
+        .expect("connect");
+    phone
+        .sync_until_acked(&[id], LIMIT)
+        .await
+        .expect("the v1 phone's changes are taken");
+    assert!(phone.refused.is_empty(), "{:?}", phone.refused);
+    server
+        .wait_for_number(Some(&token), &id, "officers", 4, LIMIT)
+        .await;
+
+    // A field that no version has is refused, and nothing of it is stored.
+    phone
+        .edit_raw(&id, |d| {
+            use automerge::transaction::Transactable;
+            use automerge::{ROOT, ReadDoc};
+            let Some((_, fields)) = d.get(ROOT, "fields").unwrap() else {
+                panic!("no fields map");
+            };
+            d.put(&fields, "bonus", 1_i64).unwrap();
+        })
+        .await;
+    phone
+        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
+        .await
+        .expect("refused");
+    assert_eq!(
+        phone.refused.get(&id).map(String::as_str),
+        Some("shape:unknown-key")
+    );
+    let (_, body) = server
+        .get_json_as(&token, &format!("/api/reports/{id}"))
+        .await;
+    assert!(body["fields"].get("bonus").is_none(), "{body}");
+    assert_eq!(body["fields"]["board_decision"], "Số 5/QĐ-UBND", "{body}");
+}
