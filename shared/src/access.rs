@@ -11,10 +11,13 @@
 //! | officer | own unit and below | own unit and below | never |
 //! | reviewer | own unit and below | own unit and below | units strictly below |
 //! | viewer | own unit and below | never | never |
-//! | admin | own unit and below | never | never |
+//! | admin | own unit and below | repairs only | never |
 //!
 //! Administrators manage units, users and templates; they read reports to
-//! support users but do not fill them in or judge them.
+//! support users but do not fill them in or judge them. They may *repair*
+//! one ([`Action::Repair`]): correct or clear a value that breaks its
+//! field's rules, stored before the server judged every change
+//! ([`crate::workflow::check_repair`]).
 
 use crate::dataset::{User, UserRole};
 use crate::org::OrgTree;
@@ -28,11 +31,13 @@ pub enum Action {
     Write,
     /// Return, approve or reopen it (change its review status).
     Approve,
+    /// Correct values that break their fields' rules, and nothing else.
+    Repair,
 }
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 3] = [Action::Read, Action::Write, Action::Approve];
+    pub const ALL: [Action; 4] = [Action::Read, Action::Write, Action::Approve, Action::Repair];
 }
 
 /// Whether `user` may do `action` with a report of `report_unit`.
@@ -43,6 +48,7 @@ pub fn allowed(tree: &OrgTree, user: &User, report_unit: &str, action: Action) -
         (_, Action::Read) => within,
         (UserRole::Officer | UserRole::Reviewer, Action::Write) => within,
         (UserRole::Reviewer, Action::Approve) => below,
+        (UserRole::Admin, Action::Repair) => within,
         _ => false,
     }
 }

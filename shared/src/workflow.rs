@@ -176,6 +176,10 @@ pub enum Refusal {
     /// approved report (see [`check_limits_kept`]).
     #[error("a submitted report takes no value outside its field's limits")]
     OutOfLimits,
+    /// An administrator's change that is not only a repair
+    /// ([`check_repair`]).
+    #[error("an administrator may only correct values that break their field's rules")]
+    NotARepair,
 }
 
 impl Refusal {
@@ -187,6 +191,7 @@ impl Refusal {
             Refusal::History => "workflow:history",
             Refusal::Invalid => "workflow:invalid",
             Refusal::OutOfLimits => "workflow:out-of-limits",
+            Refusal::NotARepair => "workflow:not-a-repair",
         }
     }
 
@@ -198,6 +203,7 @@ impl Refusal {
             Refusal::History,
             Refusal::Invalid,
             Refusal::OutOfLimits,
+            Refusal::NotARepair,
         ]
         .into_iter()
         .find(|r| r.code() == code)
@@ -262,6 +268,74 @@ pub fn check_limits_kept(
     } else {
         Err(Refusal::OutOfLimits)
     }
+}
+
+/// Judges an administrator's change (`before` → `after`): a repair touches
+/// only values that broke their field's rules before — outside its limits or
+/// of the wrong type, as a client that is not ours could store them — and
+/// sets each to a value within them, or clears it. The status, the history,
+/// the narratives and which records exist stay as they were: filling in and
+/// judging a report are its commune's and its reviewer's.
+pub fn check_repair(
+    template: &Template,
+    before: &ReportView,
+    after: &ReportView,
+) -> Result<(), Refusal> {
+    use crate::template::FieldType;
+    use crate::validate::within_limits;
+    let repaired = |ty: &FieldType, was: Option<&crate::value::Value>, is| {
+        was == is
+            || (was.is_some_and(|v| !within_limits(ty, v))
+                && is.is_none_or(|v| within_limits(ty, v)))
+    };
+    let same_rows = |a: &[crate::report::Record], b: &[crate::report::Record]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.id == y.id)
+    };
+    if before.status != after.status
+        || before.history != after.history
+        || before.narratives != after.narratives
+    {
+        return Err(Refusal::NotARepair);
+    }
+    let mut ids: std::collections::BTreeSet<&String> = before.fields.keys().collect();
+    ids.extend(after.fields.keys());
+    for id in ids {
+        let ok = match template.field(id).map(|(f, _)| &f.ty) {
+            Some(ty) if ty.is_scalar() => repaired(ty, before.fields.get(id), after.fields.get(id)),
+            _ => before.fields.get(id) == after.fields.get(id),
+        };
+        if !ok {
+            return Err(Refusal::NotARepair);
+        }
+    }
+    let mut lists: std::collections::BTreeSet<&String> = before.records.keys().collect();
+    lists.extend(after.records.keys());
+    let empty = Vec::new();
+    for id in lists {
+        let a = before.records.get(id).unwrap_or(&empty);
+        let b = after.records.get(id).unwrap_or(&empty);
+        if !same_rows(a, b) {
+            return Err(Refusal::NotARepair);
+        }
+        let columns = match template.field(id).map(|(f, _)| &f.ty) {
+            Some(FieldType::Records { columns, .. }) => columns.as_slice(),
+            _ => &[],
+        };
+        for (x, y) in a.iter().zip(b) {
+            let mut cols: std::collections::BTreeSet<&String> = x.values.keys().collect();
+            cols.extend(y.values.keys());
+            for c in cols {
+                let ok = match columns.iter().find(|k| k.id == *c) {
+                    Some(k) => repaired(&k.ty, x.values.get(c), y.values.get(c)),
+                    None => x.values.get(c) == y.values.get(c),
+                };
+                if !ok {
+                    return Err(Refusal::NotARepair);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every stored value outside its field's limits, by place and value.

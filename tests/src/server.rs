@@ -207,6 +207,13 @@ impl TestServer {
         self.child = Some(child);
     }
 
+    /// Accounts on or off from the next (re)start: a test may store through
+    /// a `--no-auth` server what the policy would refuse, as a server before
+    /// the policy did, then judge it with accounts on.
+    pub fn set_accounts(&mut self, on: bool) {
+        self.accounts = on;
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

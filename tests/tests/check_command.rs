@@ -4,7 +4,10 @@
 //! through it: a string in an integer field, a value out of range, a key the
 //! template does not have. `baocao check` then lists that report and why —
 //! and only it — and the district's figures skip its bad values while the
-//! other communes' values still count.
+//! other communes' values still count. Then, with accounts on, the
+//! district's administrator repairs the report through the sync path — a
+//! corrective change the policy takes because it only corrects what broke
+//! its field's rules (anything more is refused) — and `check` finds nothing.
 
 use automerge::{ROOT, ReadDoc, ScalarValue, transaction::Transactable};
 use baocao_tests::{NativeClient, TestServer, child_protection_template};
@@ -105,4 +108,72 @@ async fn check_lists_a_corrupted_report_and_the_figures_skip_its_bad_values() {
         number(&clean, "officers") - officers,
         "Ba Bích's \"hai\" officers are not counted"
     );
+
+    // The administrator repairs it, through the sync endpoint like any client.
+    server.set_accounts(true);
+    server.restart().await;
+    let admin = server.login("admin", "baocao-demo").await;
+    let fields_of = |d: &mut automerge::AutoCommit| match d.get(ROOT, "fields").unwrap() {
+        Some((automerge::Value::Object(_), obj)) => obj,
+        other => panic!("fields: {other:?}"),
+    };
+    let mut overreach = NativeClient::new("admin-overreach", child_protection_template());
+    overreach
+        .connect(&server.ws_url_as(&admin))
+        .await
+        .expect("connect");
+    overreach.open(id).await;
+    overreach
+        .sync_until(LIMIT, |c| {
+            c.doc(&id).is_some_and(|d| !d.get_heads().is_empty())
+        })
+        .await
+        .expect("the admin reads the report");
+    overreach
+        .edit_raw(&id, |d| {
+            let fields = fields_of(d);
+            d.put(&fields, "villages", ScalarValue::Int(4)).unwrap();
+            d.put(&fields, "collaborators", ScalarValue::Int(1))
+                .unwrap();
+        })
+        .await;
+    overreach
+        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
+        .await
+        .expect("refused");
+    assert_eq!(
+        overreach.refused.get(&id).map(String::as_str),
+        Some("workflow:not-a-repair"),
+        "changing a value that was right is not a repair"
+    );
+
+    let mut repair = NativeClient::new("admin-repair", child_protection_template());
+    repair
+        .connect(&server.ws_url_as(&admin))
+        .await
+        .expect("connect");
+    repair.open(id).await;
+    repair
+        .sync_until(LIMIT, |c| {
+            c.doc(&id).is_some_and(|d| !d.get_heads().is_empty())
+        })
+        .await
+        .expect("the admin reads the report");
+    repair
+        .edit_raw(&id, |d| {
+            let fields = fields_of(d);
+            d.put(&fields, "villages", ScalarValue::Int(4)).unwrap();
+            d.put(&fields, "officers", ScalarValue::Int(2)).unwrap();
+            d.delete(ROOT, "note").unwrap();
+        })
+        .await;
+    repair
+        .sync_until_acked(&[id], LIMIT)
+        .await
+        .expect("the repair is taken");
+    assert!(repair.refused.is_empty(), "{:?}", repair.refused);
+    server.stop().await;
+    let (ok, out, err) = server.admin(&["check"], None);
+    assert!(ok, "repaired: {out}\n{err}");
+    assert_eq!(figures(&server), clean, "the repaired report counts again");
 }

@@ -14,7 +14,8 @@ use shared::report::shape::{Shape, ShapeReason};
 use shared::report::{ReportMeta, ReportView};
 use shared::sync::{AccessPolicy, ConnId};
 use shared::workflow::{
-    Rights, Status, check_change, check_history, check_limits_kept, check_submission, submits,
+    Refusal, Rights, Status, check_change, check_history, check_limits_kept, check_repair,
+    check_submission, submits,
 };
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -207,7 +208,11 @@ impl ServerPolicy {
             Some(meta) => {
                 let dir = self.directory.get();
                 let unit = &meta.key.unit;
-                if !allowed(&dir.tree, user, unit, Action::Write) {
+                // An administrator may only repair (correct values that
+                // break their fields' rules), judged below.
+                let repair_only = !allowed(&dir.tree, user, unit, Action::Write)
+                    && allowed(&dir.tree, user, unit, Action::Repair);
+                if !allowed(&dir.tree, user, unit, Action::Write) && !repair_only {
                     return Err(format!("{} may not write reports of {unit}", user.id).into());
                 }
                 // Shape and types, as the product writes them, whoever sent
@@ -217,6 +222,20 @@ impl ServerPolicy {
                     self.shape(template)
                         .check(before, after)
                         .map_err(|e| refused(e.code(), &e))?;
+                }
+                if repair_only {
+                    let template = self.templates.get(&meta.key.template).ok_or_else(|| {
+                        refused(
+                            Refusal::NotARepair.code(),
+                            "a report of a template not served here cannot be repaired",
+                        )
+                    })?;
+                    match (ReportView::read(before), ReportView::read(after)) {
+                        (Ok(b), Ok(a)) => {
+                            check_repair(template, &b, &a).map_err(|r| refused(r.code(), r))?
+                        }
+                        _ => return Err(refused(Refusal::NotARepair.code(), "unreadable report")),
+                    }
                 }
                 let rights = Rights {
                     write: true,
