@@ -14,6 +14,7 @@ use crate::catalog::Catalog;
 use crate::db::Pool;
 use automerge::Automerge;
 use shared::report::ReportMeta;
+use shared::report::limits::out_of_limits;
 use shared::report::shape::Shape;
 use shared::{DocumentId, ReportView};
 use std::io::Write;
@@ -63,7 +64,9 @@ pub fn judge(catalog: &Catalog, id: &DocumentId, doc: &Automerge) -> Vec<String>
                 .tree
                 .get(&meta.key.unit)
                 .map_or(meta.key.unit.as_str(), |u| u.name.as_str());
-            problems.extend(limits_placeholder(template, unit, &view));
+            for x in out_of_limits(template, &view) {
+                problems.push(format!("limits: {}", x.message(template, unit, false)));
+            }
         }
         Err(e) => problems.push(format!("unreadable: {e}")),
     }
@@ -109,22 +112,4 @@ pub async fn run(
         }
     }
     Ok((total, found))
-}
-
-/// Values outside their fields' limits, until the shared listing lands.
-fn limits_placeholder(template: &shared::Template, unit: &str, view: &ReportView) -> Vec<String> {
-    let mut out = Vec::new();
-    for (_, f) in template.fields() {
-        if let Some(v) = view.fields.get(&f.id)
-            && f.ty.is_scalar()
-            && !shared::validate::within_limits(&f.ty, v)
-        {
-            out.push(format!(
-                "limits: {unit}: {} = {}, không tính",
-                f.label,
-                v.display_vi()
-            ));
-        }
-    }
-    out
 }

@@ -202,7 +202,11 @@ pub fn within_limits(ty: &FieldType, v: &Value) -> bool {
     check_value(ty, false, Some(v)).is_empty()
 }
 
-fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKind> {
+/// Everything wrong with one stored value of type `ty`: its type, range,
+/// length and (when `required`) presence. With `required == false` these are
+/// the value's *hard rules*, the ones [`crate::report::limits`] holds every
+/// counted value to.
+pub(crate) fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKind> {
     let Some(v) = v else {
         return if required {
             vec![IssueKind::Required]
@@ -233,7 +237,9 @@ fn check_value(ty: &FieldType, required: bool, v: Option<&Value>) -> Vec<IssueKi
             ),
             None => out.push(IssueKind::WrongType),
         },
-        FieldType::Decimal { min, max } => match v.as_f64() {
+        // A stored NaN or infinity is no number a person typed: it would
+        // make every sum it enters NaN.
+        FieldType::Decimal { min, max } => match v.as_f64().filter(|x| x.is_finite()) {
             Some(x) => range(x, *min, *max, &mut out),
             None => out.push(IssueKind::WrongType),
         },

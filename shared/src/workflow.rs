@@ -340,33 +340,10 @@ pub fn check_repair(
 
 /// Every stored value outside its field's limits, by place and value.
 fn out_of_limits(template: &Template, view: &ReportView) -> std::collections::BTreeSet<String> {
-    use crate::template::FieldType;
-    use crate::validate::within_limits;
-    let mut out = std::collections::BTreeSet::new();
-    for (_, field) in template.fields() {
-        match &field.ty {
-            FieldType::Records { columns, .. } => {
-                for row in view.records.get(&field.id).into_iter().flatten() {
-                    for col in columns {
-                        if let Some(v) = row.values.get(&col.id)
-                            && !within_limits(&col.ty, v)
-                        {
-                            out.insert(format!("{}/{}/{}={v:?}", field.id, row.id, col.id));
-                        }
-                    }
-                }
-            }
-            ty if ty.is_scalar() => {
-                if let Some(v) = view.fields.get(&field.id)
-                    && !within_limits(ty, v)
-                {
-                    out.insert(format!("{}={v:?}", field.id));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    crate::report::limits::out_of_limits(template, view)
+        .into_iter()
+        .map(|x| format!("{}/{:?}/{:?}={:?}", x.field, x.record, x.column, x.value))
+        .collect()
 }
 
 /// Judges what a change by `user` did to the history: it may only add

@@ -19,6 +19,7 @@ fn render_demo(demo: &demo::Demo, district: Option<&ReportView>) -> Document {
         figures: &figures,
         own: district,
         today: Date::new(2024, 7, 15).unwrap(),
+        excluded: &[],
     })
 }
 
@@ -117,6 +118,55 @@ fn narratives_are_the_districts_text_and_figures_refresh_around_them() {
     assert!(doc2.plain_text().contains("Cấp xã: 39 cán bộ"));
     let n2 = narrative_of(&doc2, "training_narrative");
     assert_eq!(narrative, n2);
+}
+
+#[test]
+fn values_outside_their_limits_are_left_out_and_listed_after_the_body() {
+    let demo = demo::Demo::load();
+    let before = render_demo(&demo, demo.view("huyen-ba-to"));
+    assert!(before.excluded.is_none());
+    assert!(!before.plain_text().contains("Ghi chú"));
+    let json = serde_json::to_value(&before).unwrap();
+    assert!(json.get("excluded").is_none(), "no new member when none");
+
+    // Thị trấn Ba Tơ's draft says −5000 officers.
+    let mut demo2 = demo::Demo::load();
+    let ba_to = demo2
+        .views
+        .iter_mut()
+        .find(|v| v.unit == "tt-ba-to")
+        .unwrap();
+    ba_to
+        .fields
+        .insert("officers".into(), shared::Value::Int(-5000));
+    let (clean, excluded) = shared::report::admissible(&demo2.template, ba_to);
+    *ba_to = clean;
+    let figures = demo2.figures();
+    let period: Period = "2024-H1".parse().unwrap();
+    let doc = render(&RenderInput {
+        template: &demo2.template,
+        tree: &demo2.tree,
+        unit: "huyen-ba-to",
+        period: &period,
+        figures: &figures,
+        own: demo2.view("huyen-ba-to"),
+        today: Date::new(2024, 7, 15).unwrap(),
+        excluded: &excluded,
+    });
+    let text = doc.plain_text();
+    // Its 2 officers are not counted either: 38 − 2.
+    assert!(before.plain_text().contains("Cấp xã: 38 cán bộ"));
+    assert!(text.contains("Cấp xã: 36 cán bộ"), "{text}");
+    assert!(
+        text.contains(
+            "- Thị trấn Ba Tơ: Số cán bộ làm công tác trẻ em cấp xã = −5.000, ngoài 0–50, không tính"
+        ),
+        "{text}"
+    );
+    // After the body, before the recipients.
+    let note = text.find(shared::report_text::EXCLUDED_TITLE).unwrap();
+    assert!(note < text.find(&doc.recipients_title).unwrap());
+    assert_eq!(doc.excluded.as_ref().unwrap().items.len(), 1);
 }
 
 #[test]

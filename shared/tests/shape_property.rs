@@ -3,15 +3,20 @@
 //! one change at a time, each judged by `check_shape`; interleaved with the
 //! product's own edits through `ReportDoc`, which must always be accepted.
 //! Whenever a change is accepted, the document still reads as a
-//! `ReportView` whose every value has its template type.
+//! `ReportView` whose every value has its template type, its figures
+//! compute, and no value outside its field's hard limits (judged here
+//! independently of `shared::validate`) reaches a figure: the `admissible`
+//! view is exactly the view with those values removed, and every Sum figure
+//! is the sum of the in-limit values.
 //!
 //! Seeded and bounded; a failure names its case's seed
 //! (`SHAPE_SEED=<seed> cargo test -p baocao-shared --test shape_property`).
 
+use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::automerge::transaction::Transactable;
 use shared::automerge::{self, ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
-use shared::report::{check_shape, keys};
-use shared::template::FieldType;
+use shared::report::{admissible, check_shape, keys};
+use shared::template::{FieldType, FigureKind, Role};
 use shared::workflow::{Status, Step};
 use shared::{ReportDoc, ReportKey, ReportView, Template, Timestamp, Value};
 
@@ -43,6 +48,7 @@ label = "Tỉ lệ"
 type = "decimal"
 min = 0.0
 max = 1.0
+aggregate = "sum"
 renamed_from = ["ratio_old"]
 "#;
     let text = format!(
@@ -67,6 +73,30 @@ fn fits(ty: &FieldType, v: &Value) -> bool {
         (FieldType::Choice { options }, Value::Str(s)) => options.iter().any(|o| &o.value == s),
         (FieldType::Text { .. }, Value::Str(_)) => true,
         _ => false,
+    }
+}
+
+/// Whether a value keeps its field's hard limits: its type (an integer
+/// field takes a whole decimal, as `Value::as_i64` reads it), `min`/`max`,
+/// `max_len`. Written out here rather than calling the validator, so that the
+/// test judges the code instead of repeating it.
+fn in_limits(ty: &FieldType, v: &Value) -> bool {
+    let within = |x: f64, min: Option<f64>, max: Option<f64>| {
+        x.is_finite() && min.is_none_or(|m| x >= m) && max.is_none_or(|m| x <= m)
+    };
+    match (ty, v) {
+        (FieldType::Integer { min, max }, Value::Int(i)) => {
+            within(*i as f64, min.map(|m| m as f64), max.map(|m| m as f64))
+        }
+        (FieldType::Integer { min, max }, Value::Decimal(f)) => {
+            f.fract() == 0.0 && within(*f, min.map(|m| m as f64), max.map(|m| m as f64))
+        }
+        (FieldType::Decimal { min, max }, Value::Int(i)) => within(*i as f64, *min, *max),
+        (FieldType::Decimal { min, max }, Value::Decimal(f)) => within(*f, *min, *max),
+        (FieldType::Text { max_len }, Value::Str(s)) => {
+            max_len.is_none_or(|m| s.chars().count() <= m as usize)
+        }
+        _ => fits(ty, v),
     }
 }
 
@@ -333,6 +363,120 @@ fn assert_reads_typed(doc: &mut AutoCommit, t: &Template, seed: u64) {
     );
 }
 
+/// What a consolidation of an accepted document counts: only in-limit
+/// values, and every one of them.
+fn assert_counts_only_in_limit_values(doc: &mut AutoCommit, t: &Template, seed: u64) {
+    let view = ReportView::read(doc.document()).expect("reads (checked before)");
+    let (clean, excluded) = admissible(t, &view);
+
+    // The view without the values that break their limits, built here.
+    let mut expected = view.clone();
+    expected
+        .fields
+        .retain(|k, v| t.field(k).is_none_or(|(f, _)| in_limits(&f.ty, v)));
+    for (k, rows) in &mut expected.records {
+        if let Some((f, _)) = t.field(k)
+            && let FieldType::Records { columns, .. } = &f.ty
+        {
+            for row in rows {
+                row.values.retain(|col, v| {
+                    columns
+                        .iter()
+                        .find(|c| &c.id == col)
+                        .is_none_or(|c| in_limits(&c.ty, v))
+                });
+            }
+        }
+    }
+    assert_eq!(clean, expected, "seed {seed}: admissible view");
+
+    // Each excluded value is one the view holds, out of its limits.
+    let removed = |x: &shared::report::Excluded| -> Option<Value> {
+        match (&x.record, &x.column) {
+            (Some(r), Some(c)) => view
+                .records
+                .get(&x.field)?
+                .iter()
+                .find(|row| &row.id == r)?
+                .values
+                .get(c)
+                .cloned(),
+            _ => view.fields.get(&x.field).cloned(),
+        }
+    };
+    let dropped = view.fields.len() - clean.fields.len()
+        + view
+            .records
+            .values()
+            .flatten()
+            .map(|r| r.values.len())
+            .sum::<usize>()
+        - clean
+            .records
+            .values()
+            .flatten()
+            .map(|r| r.values.len())
+            .sum::<usize>();
+    assert_eq!(excluded.len(), dropped, "seed {seed}: {excluded:?}");
+    for x in &excluded {
+        assert_eq!(removed(x).as_ref(), Some(&x.value), "seed {seed}: {x:?}");
+        let message = x.message(t, "Xã A", false);
+        assert!(message.ends_with(", không tính"), "seed {seed}: {message}");
+    }
+
+    // The figures compute, and a Sum is the sum of in-limit values only.
+    let figures = compute(
+        t,
+        &[Contribution {
+            unit: "xa-a",
+            role: Role::Reporting,
+            report: Some(&clean),
+        }],
+    );
+    for fig in t.all_figures() {
+        if let (FigureKind::RecordsSumBy { field, sum, .. }, Some(FigureValue::Groups { groups })) =
+            (&fig.kind, figures.get(&fig.id))
+        {
+            // No filter in the shipped template's grouped sums.
+            let (f, _) = t.field(field).expect("a grouped sum names a field");
+            let FieldType::Records { columns, .. } = &f.ty else {
+                panic!("{field} is not a records field");
+            };
+            for col in sum {
+                let c = columns.iter().find(|c| &c.id == col).expect("a column");
+                let want: f64 = view
+                    .records
+                    .get(field)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.values.get(col))
+                    .filter(|v| in_limits(&c.ty, v))
+                    .filter_map(Value::as_f64)
+                    .sum();
+                let got: f64 = groups.iter().map(|g| g.sums[col]).sum();
+                assert_eq!(got, want, "seed {seed}: {} / {col}", fig.id);
+            }
+        }
+        let FigureKind::Sum { field } = &fig.kind else {
+            continue;
+        };
+        let (f, scope) = t.field(field).expect("a sum names a field");
+        let want = view
+            .fields
+            .get(field)
+            .filter(|v| scope.includes(Role::Reporting) && in_limits(&f.ty, v))
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        assert_eq!(
+            figures.get(&fig.id),
+            Some(&FigureValue::Number { value: want }),
+            "seed {seed}: figure {} from {:?}",
+            fig.id,
+            view.fields.get(field)
+        );
+    }
+}
+
 fn run_case(seed: u64, t: &Template, pool: &[String], strs: &[String]) -> (usize, usize) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let now = Timestamp::from_millis(1_720_000_000_000);
@@ -365,6 +509,7 @@ fn run_case(seed: u64, t: &Template, pool: &[String], strs: &[String]) -> (usize
             Ok(()) => {
                 accepted += 1;
                 assert_reads_typed(&mut after, t, seed);
+                assert_counts_only_in_limit_values(&mut after, t, seed);
                 doc = after;
             }
             Err(e) => {

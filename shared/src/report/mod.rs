@@ -12,6 +12,7 @@
 
 mod doc;
 mod key;
+pub mod limits;
 pub mod migrate;
 pub mod order;
 pub mod shape;
@@ -19,6 +20,7 @@ mod view;
 
 pub use doc::ReportDoc;
 pub use key::ReportKey;
+pub use limits::{Excluded, admissible, out_of_limits};
 pub use shape::{Shape, ShapeError, ShapeReason, check_shape};
 pub use view::{Conflict, ConflictValue, Record, ReportMeta, ReportView};
 

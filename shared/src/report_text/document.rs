@@ -31,6 +31,23 @@ pub struct Document {
     pub signature: Vec<String>,
     /// Name of the signer (may be empty until the district fills it in).
     pub signer: String,
+    /// The values the figures leave out (outside their field's limits), said
+    /// after the body; `None` when every value counts, and then the document
+    /// is exactly what it was before such notes existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<ExcludedNote>,
+}
+
+/// The note listing the values a consolidation did not count
+/// ([`crate::report::limits`]): a reader of the figures learns that a
+/// commune's figure is missing from them, and why.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExcludedNote {
+    /// Its first line ("Ghi chú: …").
+    pub title: String,
+    /// One sentence per value ("Xã Ba Điền: Số thôn, tổ dân phố = −5.000,
+    /// ngoài 0–200, không tính").
+    pub items: Vec<String>,
 }
 
 /// A heading or a paragraph.
@@ -136,6 +153,11 @@ impl Document {
         out.push(String::new());
         for b in &self.body {
             out.push(b.text());
+        }
+        if let Some(note) = &self.excluded {
+            out.push(String::new());
+            out.push(note.title.clone());
+            out.extend(note.items.iter().map(|i| format!("- {i}")));
         }
         out.push(String::new());
         out.push(self.recipients_title.clone());

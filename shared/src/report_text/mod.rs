@@ -13,7 +13,7 @@ mod format;
 mod spec;
 mod text;
 
-pub use document::{Block, BlockKind, Document, Footnote, Run, RunKind, superscript};
+pub use document::{Block, BlockKind, Document, ExcludedNote, Footnote, Run, RunKind, superscript};
 pub use format::{DateStyle, NumberStyle};
 pub use spec::{BodyItem, FootnoteSpec, ReportText};
 pub use text::{Text, TextError};
@@ -22,7 +22,7 @@ use crate::aggregate::{FigureValue, ListItem};
 use crate::date::Date;
 use crate::org::OrgTree;
 use crate::period::Period;
-use crate::report::ReportView;
+use crate::report::{Excluded, ReportView};
 use crate::template::{Field, FieldType, Template};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -45,7 +45,13 @@ pub struct RenderInput<'a> {
     pub own: Option<&'a ReportView>,
     /// The day the report is generated (a parameter: the core reads no clock).
     pub today: Date,
+    /// The values the figures left out ([`crate::report::admissible`]), for
+    /// the note after the body.
+    pub excluded: &'a [Excluded],
 }
+
+/// First line of the note on values left out of the figures.
+pub const EXCLUDED_TITLE: &str = "Ghi chú: các giá trị sau nằm ngoài giới hạn của mẫu báo cáo, không được tính vào số liệu trên:";
 
 /// A value before it is written.
 enum Val {
@@ -125,6 +131,7 @@ impl<'a> Renderer<'_, 'a> {
         let recipients = spec.recipients.iter().map(|t| line(&mut self, t)).collect();
         let signature = spec.signature.iter().map(|t| line(&mut self, t)).collect();
         let signer = line(&mut self, &spec.signer);
+        let excluded = self.excluded_note();
         Document {
             issuer,
             number,
@@ -138,7 +145,29 @@ impl<'a> Renderer<'_, 'a> {
             recipients,
             signature,
             signer,
+            excluded,
         }
+    }
+
+    /// The note on values left out of the figures, one sentence each, in
+    /// Vietnamese like the rest of the document.
+    fn excluded_note(&self) -> Option<ExcludedNote> {
+        let input = self.input;
+        if input.excluded.is_empty() {
+            return None;
+        }
+        let items = input
+            .excluded
+            .iter()
+            .map(|x| {
+                let name = input.tree.get(&x.unit).map_or(x.unit.as_str(), |u| &u.name);
+                x.message(input.template, name, false)
+            })
+            .collect();
+        Some(ExcludedNote {
+            title: EXCLUDED_TITLE.to_string(),
+            items,
+        })
     }
 
     fn body_item(&mut self, b: &BodyItem, out: &mut Vec<Block>) {
