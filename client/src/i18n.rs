@@ -179,6 +179,7 @@ pub enum T {
     RefusedShape,
     SubmittedOutOfLimits,
     RefusedOutOfLimits,
+    RefusedNotARepair,
     ReadOnlyApproved,
     KeepValue,
     ConflictsTitle,
@@ -441,6 +442,10 @@ impl T {
                 "Báo cáo đã nộp: máy chủ không nhận giá trị ngoài giới hạn của mục. Hãy sửa lại giá trị đó.",
                 "The report is submitted: the server takes no value outside a field's limits. Correct that value.",
             ),
+            T::RefusedNotARepair => (
+                "Quản trị viên chỉ được sửa các giá trị sai quy định của mục, không sửa nội dung khác.",
+                "An administrator may only correct values that break their field's rules, nothing else.",
+            ),
             T::ReadOnlyApproved => (
                 "Báo cáo đã được duyệt nên không sửa được; cấp trên có thể mở lại.",
                 "This report is approved and cannot be changed; the reviewing unit can reopen it.",
@@ -623,6 +628,7 @@ pub fn refusal(lang: Lang, code: &str) -> String {
         Some(Refusal::History) => T::RefusedHistory.get(lang).to_string(),
         Some(Refusal::Invalid) => T::RefusedInvalid.get(lang).to_string(),
         Some(Refusal::OutOfLimits) => T::RefusedOutOfLimits.get(lang).to_string(),
+        Some(Refusal::NotARepair) => T::RefusedNotARepair.get(lang).to_string(),
         None => match shared::report::shape::ShapeReason::from_code(code) {
             Some(r) => format!("{} ({}).", T::RefusedShape.get(lang), shape_reason(lang, r)),
             None => format!("{}: {code}", T::RefusedOther.get(lang)),
