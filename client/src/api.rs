@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::aggregate::FigureValue;
 use shared::dataset::{Round, User};
+use shared::report::Excluded;
 use shared::{OrgUnit, ReportView, Template};
 use std::collections::BTreeMap;
 
@@ -55,6 +56,10 @@ pub struct Figures {
     pub reporting_units: u64,
     /// Figure id → value.
     pub figures: BTreeMap<String, FigureValue>,
+    /// The values the figures leave out (outside their field's limits);
+    /// absent from servers older than this member.
+    #[serde(default)]
+    pub excluded: Vec<Excluded>,
 }
 
 /// Why a request failed.

@@ -136,6 +136,7 @@ pub enum T {
     DistrictNeedsNetwork,
     Communes,
     Totals,
+    ExcludedValues,
     ReportingUnits,
     UpdatedAt,
     NotFilled,
@@ -339,6 +340,10 @@ impl T {
             ),
             T::Communes => ("Các đơn vị báo cáo", "Reporting units"),
             T::Totals => ("Số liệu tổng hợp", "Consolidated figures"),
+            T::ExcludedValues => (
+                "Giá trị ngoài giới hạn của mẫu báo cáo, không tính vào số liệu trên:",
+                "Values outside the template's limits, not counted in the figures above:",
+            ),
             T::ReportingUnits => ("Số đơn vị báo cáo", "Reporting units"),
             T::UpdatedAt => ("Cập nhật", "Updated"),
             T::NotFilled => ("chưa nhập", "not filled"),

@@ -230,7 +230,8 @@ fn UnitList(template: Arc<Template>, period: String, rows: Vec<ReportRow>) -> im
     }
 }
 
-/// The consolidated figures in template order.
+/// The consolidated figures in template order, then the values they leave
+/// out (outside their field's limits), one sentence each in the UI language.
 #[component]
 fn FigureList(dir: Arc<Directory>, template: Arc<Template>, figures: Figures) -> impl IntoView {
     let lang = use_lang();
@@ -267,7 +268,26 @@ fn FigureList(dir: Arc<Directory>, template: Arc<Template>, figures: Figures) ->
                 })
             })
             .collect_view();
-        view! { <div class="figures">{head} {rows}</div> }
+        let excluded = (!figures.excluded.is_empty()).then(|| {
+            let items = figures
+                .excluded
+                .iter()
+                .map(|x| {
+                    let text = x.message(&template, &dir.unit_name(&x.unit), lang.is_en());
+                    view! { <li>{text}</li> }
+                })
+                .collect_view();
+            view! {
+                <div class="notice conflict excluded">
+                    <p>{T::ExcludedValues.get(lang)}</p>
+                    <ul data-testid="excluded-values">{items}</ul>
+                </div>
+            }
+        });
+        view! {
+            <div class="figures">{head} {rows}</div>
+            {excluded}
+        }
     }
 }
 

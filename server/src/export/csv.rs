@@ -9,6 +9,11 @@
 //! signer) are in the .xlsx and the report itself. For a field both fill in
 //! (`scope = "any"`), the totals row is the consolidated figure, the
 //! district's own part included.
+//!
+//! The values are the cleaned ones the figures count ([`RoundData::units`]):
+//! a value outside its field's limits is an empty cell, so every column adds
+//! up to its total. A CSV has no room for a note; the .xlsx (its last sheet)
+//! and the report list what was left out and why.
 
 use super::{RoundData, display, status_label, total};
 use shared::Value;

@@ -4,7 +4,8 @@
 //! body and number on the left, national title, motto and the italic place and
 //! date on the right); the kind and subject centred in bold; a justified body
 //! with real footnotes; the recipients block and the signature block side by
-//! side.
+//! side. A note on values left out of the figures, when there is one, comes
+//! between the body and the recipients.
 
 use super::ExportError;
 use docx_rs::{
@@ -73,6 +74,12 @@ pub(super) fn write(doc: &Document) -> Result<Vec<u8>, ExportError> {
         .collect();
     for b in &doc.body {
         d = d.add_paragraph(block(b, &notes));
+    }
+    if let Some(note) = &doc.excluded {
+        d = d.add_paragraph(note_line(&note.title));
+        for i in &note.items {
+            d = d.add_paragraph(note_line(&format!("- {i}")));
+        }
     }
     d = d.add_table(closing(doc));
     let mut out = std::io::Cursor::new(Vec::new());
@@ -201,6 +208,15 @@ fn block(b: &Block, notes: &[(u32, String)]) -> Paragraph {
         }
     }
     p
+}
+
+/// A line of the note on values left out of the figures: smaller and
+/// italic, so it reads as a note, not as the report's text.
+fn note_line(text: &str) -> Paragraph {
+    Paragraph::new()
+        .add_run(text_run(text, SMALL).italic())
+        .align(AlignmentType::Both)
+        .line_spacing(spacing(0, 60))
 }
 
 /// A footnote whose number is written in its own text: docx-rs has no

@@ -1,6 +1,8 @@
 //! The report as a print view: one HTML page laid out like the .docx (A4,
 //! NĐ 30 margins, Times New Roman), for printing or saving as PDF from any
-//! browser. Footnotes are printed after the body, each under its number.
+//! browser. Footnotes are printed after the body, each under its number; the
+//! note on values left out of the figures, when there is one, just after the
+//! body.
 
 use shared::report_text::{BlockKind, Document, RunKind};
 use std::fmt::Write;
@@ -33,6 +35,9 @@ table.cols td.recipients { text-align: left; }
 .notes { margin-top: 12pt; font-size: 12pt; }
 .notes::before { content: ""; display: block; width: 40%; border-top: 1px solid #000; margin-bottom: 4pt; }
 .notes p { text-align: justify; margin: 0 0 3pt; }
+.excluded { font-size: 12pt; font-style: italic; }
+.excluded p.body { font-size: 12pt; }
+.excluded ul { margin: 0 0 6pt; padding-left: 10mm; }
 "#;
 
 fn esc(s: &str) -> String {
@@ -108,6 +113,17 @@ pub(super) fn write(doc: &Document) -> String {
             }
         }
         h.push_str(&close);
+    }
+    if let Some(note) = &doc.excluded {
+        let _ = write!(
+            h,
+            "<div class=\"excluded\"><p class=\"body\">{}</p><ul>",
+            esc(&note.title)
+        );
+        for i in &note.items {
+            let _ = write!(h, "<li>{}</li>", esc(i));
+        }
+        h.push_str("</ul></div>");
     }
     h.push_str("<table class=\"cols closing\"><tr><td class=\"recipients\">");
     let _ = write!(h, "<b>{}</b>", esc(&doc.recipients_title));

@@ -14,9 +14,10 @@ mod xlsx;
 
 use crate::catalog::Catalog;
 use crate::db::Pool;
-use crate::http::api::{check_round, participants};
+use crate::http::api::{admit, check_round, participants};
 use crate::http::error::{AppError, Result};
 use shared::aggregate::{Contribution, FigureValue, compute};
+use shared::report::Excluded;
 use shared::report_text::{Document, RenderInput, render};
 use shared::review::Progress;
 use shared::template::{FieldType, Role, Section};
@@ -101,7 +102,9 @@ pub struct UnitReport {
     pub unit: OrgUnit,
     /// Reporting (commune) or consolidating (district).
     pub role: Role,
-    /// Its merged report.
+    /// Its merged report as consolidations count it: without the values
+    /// outside their field's limits ([`RoundData::excluded`] lists them), so
+    /// that no table shows such a value as if it counted.
     pub view: Option<ReportView>,
 }
 
@@ -120,6 +123,9 @@ pub struct RoundData {
     pub units: Vec<UnitReport>,
     /// The consolidated figures.
     pub figures: BTreeMap<String, FigureValue>,
+    /// The values left out of the figures and of `units` (outside their
+    /// field's limits), in unit order.
+    pub excluded: Vec<Excluded>,
 }
 
 /// Why an export could not be written.
@@ -143,7 +149,8 @@ impl From<ExportError> for AppError {
 }
 
 /// Reads the round: every participating unit's merged report (as projected
-/// when it was last saved) and the figures.
+/// when it was last saved, without its values outside their field's limits)
+/// and the figures.
 pub async fn load(
     pool: &Pool,
     catalog: Arc<Catalog>,
@@ -158,6 +165,11 @@ pub async fn load(
     let (reporting, consolidating) = participants(&catalog, t, u);
     // From the projection, like the figures: one query for the whole round.
     let mut views = crate::store::round_views(pool, template, &period.id()).await?;
+    let all = reporting
+        .iter()
+        .chain(&consolidating)
+        .map(|x| x.id.as_str());
+    let excluded = admit(t, &mut views, all);
     let mut units = Vec::new();
     for (list, role) in [
         (&reporting, Role::Reporting),
@@ -188,6 +200,7 @@ pub async fn load(
         period,
         units,
         figures,
+        excluded,
     })
 }
 
@@ -215,7 +228,26 @@ impl RoundData {
             figures: &self.figures,
             own: self.own(),
             today,
+            excluded: &self.excluded,
         })
+    }
+
+    /// The sentence of each excluded value, in Vietnamese ("Xã Ba Điền: Số
+    /// thôn, tổ dân phố = −5.000, ngoài 0–200, không tính"), with its unit's
+    /// name.
+    pub fn excluded_messages(&self) -> Vec<(&Excluded, String)> {
+        self.excluded
+            .iter()
+            .map(|x| {
+                let name = self.unit_name(&x.unit);
+                (x, x.message(self.template(), name, false))
+            })
+            .collect()
+    }
+
+    /// A unit's display name (its id when the tree does not have it).
+    pub fn unit_name<'s>(&'s self, id: &'s str) -> &'s str {
+        self.catalog.tree.get(id).map_or(id, |u| u.name.as_str())
     }
 
     /// The units that fill a section in.

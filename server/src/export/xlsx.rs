@@ -3,7 +3,10 @@
 //! per field, a totals row), and one sheet per records field (a row per
 //! record). Headers are the template's Vietnamese labels. Totals are Excel
 //! formulas over the rows above them, so a reviewer who corrects a cell sees
-//! the total follow; their stored results are the report's figures.
+//! the total follow; their stored results are the report's figures. A value
+//! outside its field's limits is not in those sheets (its cell is empty, so
+//! the formulas agree with the figures); a last sheet, only when there is
+//! such a value, lists each with the reason.
 
 use super::{ExportError, RoundData, UnitReport, display, status_label, total};
 use rust_xlsxwriter::{
@@ -83,7 +86,53 @@ pub(super) fn write(data: &RoundData, doc: &Document) -> Result<Vec<u8>, ExportE
             }
         }
     }
+    if !data.excluded.is_empty() {
+        let ws = wb
+            .add_worksheet()
+            .set_name(sheet_name(EXCLUDED_SHEET, &mut names))?;
+        excluded_sheet(ws, data, &st)?;
+    }
     Ok(wb.save_to_buffer()?)
+}
+
+/// The last sheet, only when a value was left out of the figures.
+pub(super) const EXCLUDED_SHEET: &str = "Giá trị không tính";
+
+/// A row per value left out of the figures and of the sheets before (they
+/// show its cell empty): where it is, what it was, and the sentence of the
+/// report's note.
+fn excluded_sheet(ws: &mut Worksheet, data: &RoundData, st: &Styles) -> Result<(), ExportError> {
+    let heads = ["Mục", "Dòng", "Cột", "Giá trị", "Lý do"];
+    header(ws, &["STT", "Đơn vị"], &heads, st)?;
+    ws.set_column_width(6, 70)?;
+    let t = data.template();
+    for (i, (x, message)) in data.excluded_messages().into_iter().enumerate() {
+        let row = i as u32 + 1;
+        let field = t.field(&x.field).map(|(f, _)| f);
+        let column = match (field.map(|f| &f.ty), &x.column) {
+            (Some(FieldType::Records { columns, .. }), Some(c)) => {
+                columns.iter().find(|col| &col.id == c)
+            }
+            _ => None,
+        };
+        ws.write_number_with_format(row, 0, row as f64, &st.cell)?;
+        ws.write_string_with_format(row, 1, data.unit_name(&x.unit), &st.cell)?;
+        let label = field.map_or(x.field.as_str(), |f| f.label.as_str());
+        ws.write_string_with_format(row, 2, label, &st.wrap)?;
+        match x.row {
+            Some(r) => ws.write_number_with_format(row, 3, r as f64, &st.cell)?,
+            None => ws.write_blank(row, 3, &st.cell)?,
+        };
+        let col_label = column
+            .map(|c| c.label.as_str())
+            .or(x.column.as_deref())
+            .unwrap_or_default();
+        ws.write_string_with_format(row, 4, col_label, &st.wrap)?;
+        // As text: a number here must not be summed by anyone.
+        ws.write_string_with_format(row, 5, x.value.display_vi(), &st.cell)?;
+        ws.write_string_with_format(row, 6, message, &st.wrap)?;
+    }
+    Ok(())
 }
 
 /// Excel's sheet-name rules: at most 31 characters, none of `[]:*?/\`,

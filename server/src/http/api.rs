@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use shared::access::Action;
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::dataset::{Round, User};
+use shared::report::{Excluded, admissible};
 use shared::review::Progress;
 use shared::template::Role;
 use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -219,6 +220,29 @@ pub struct Figures {
     reporting_units: usize,
     submitted: usize,
     figures: BTreeMap<String, FigureValue>,
+    /// The values the figures leave out (outside their field's limits, in a
+    /// draft), in unit order, each with its unit id.
+    excluded: Vec<Excluded>,
+}
+
+/// Replaces the report of each of `units` in `views` by its admissible view
+/// (the values outside their field's limits removed: they never reach a
+/// figure, a table or an export) and returns what was removed, in the order
+/// of `units`. Every consolidation of a round goes through here.
+pub(crate) fn admit<'u>(
+    template: &Template,
+    views: &mut HashMap<String, ReportView>,
+    units: impl IntoIterator<Item = &'u str>,
+) -> Vec<Excluded> {
+    let mut out = Vec::new();
+    for unit in units {
+        if let Some(v) = views.get_mut(unit) {
+            let (clean, excluded) = admissible(template, v);
+            *v = clean;
+            out.extend(excluded);
+        }
+    }
+    out
 }
 
 async fn figures(
@@ -244,7 +268,12 @@ pub async fn compute_figures(
     let (reporting, consolidating) = participants(catalog, t, u);
     // From the projection: a province's thousands of reports are rows, not
     // documents to load.
-    let views = crate::store::round_views(pool, template, period).await?;
+    let mut views = crate::store::round_views(pool, template, period).await?;
+    let all = reporting
+        .iter()
+        .chain(&consolidating)
+        .map(|x| x.id.as_str());
+    let excluded = admit(t, &mut views, all);
     let mut contributions: Vec<Contribution<'_>> = Vec::new();
     for (list, role) in [
         (&reporting, Role::Reporting),
@@ -275,5 +304,6 @@ pub async fn compute_figures(
         reporting_units: reporting.len(),
         submitted,
         figures: compute(t, &contributions),
+        excluded,
     })
 }
