@@ -48,12 +48,8 @@ pub fn judge(catalog: &Catalog, id: &DocumentId, doc: &Automerge) -> Vec<String>
             meta.key.template
         )];
     };
-    let shape = catalog
-        .older
-        .get(&template.id)
-        .into_iter()
-        .flatten()
-        .fold(Shape::new(template), |s, older| s.with_older(older));
+    let shape = Shape::new(template)
+        .with_older_versions(catalog.older.get(&template.id).into_iter().flatten());
     let mut problems = Vec::new();
     if let Err(e) = shape.check(&Automerge::new(), doc) {
         problems.push(e.to_string());

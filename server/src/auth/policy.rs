@@ -183,11 +183,7 @@ fn refused(code: &str, detail: impl std::fmt::Display) -> Refused {
 impl ServerPolicy {
     /// The shape of `template`'s reports, knowing its older versions.
     fn shape<'t>(&'t self, template: &'t Template) -> Shape<'t> {
-        self.older
-            .get(&template.id)
-            .into_iter()
-            .flatten()
-            .fold(Shape::new(template), |s, older| s.with_older(older))
+        Shape::new(template).with_older_versions(self.older.get(&template.id).into_iter().flatten())
     }
 
     fn judge(

@@ -248,6 +248,16 @@ impl<'t> Shape<'t> {
         self
     }
 
+    /// [`Shape::with_older`] for each of `versions`.
+    pub fn with_older_versions<'v>(
+        self,
+        versions: impl IntoIterator<Item = &'v Template>,
+    ) -> Shape<'t> {
+        versions
+            .into_iter()
+            .fold(self, |s, older| s.with_older(older))
+    }
+
     /// Judges a change: `before` the document as stored, `after` with the
     /// peer's changes applied.
     pub fn check(&self, before: &Automerge, after: &Automerge) -> Result<(), ShapeError> {
