@@ -60,6 +60,17 @@ impl Directory {
         }
     }
 
+    /// Whether the report with this key lies in a closed round: the server
+    /// takes no change to it until the round is reopened.
+    pub fn round_closed(&self, key: &ReportKey) -> bool {
+        self.boot.rounds.iter().any(|r| {
+            r.closed
+                && r.template == key.template
+                && r.period == key.period
+                && self.org.is_within(&key.unit, &r.unit)
+        })
+    }
+
     /// The rounds a user takes part in, in bootstrap order.
     pub fn assignments(&self, user: &User) -> Vec<Assignment> {
         let mut out = Vec::new();
@@ -123,6 +134,7 @@ mod tests {
             name: format!("Đơn vị {id}"),
             kind: kind.into(),
             parent: parent.map(Into::into),
+            closed: false,
         }
     }
 
@@ -154,6 +166,7 @@ mod tests {
                 period: "2024-H1".into(),
                 unit: "huyen".into(),
                 deadline: None,
+                closed: false,
             }],
         })
         .expect("a valid tree")
@@ -207,6 +220,7 @@ aggregate = "sum"
             period: "2024".into(),
             unit: "huyen".into(),
             deadline: None,
+            closed: false,
         });
         let a = d.assignments(&user("pv", UserRole::Reviewer, "huyen"));
         assert_eq!(a.len(), 2);

@@ -181,6 +181,8 @@ pub enum T {
     SubmittedOutOfLimits,
     RefusedOutOfLimits,
     RefusedNotARepair,
+    RefusedRoundClosed,
+    ReadOnlyRoundClosed,
     ReadOnlyApproved,
     KeepValue,
     ConflictsTitle,
@@ -451,6 +453,14 @@ impl T {
                 "Quản trị viên chỉ được sửa các giá trị sai quy định của mục, không sửa nội dung khác.",
                 "An administrator may only correct values that break their field's rules, nothing else.",
             ),
+            T::RefusedRoundClosed => (
+                "Đợt báo cáo đã đóng nên máy chủ không nhận thay đổi. Thay đổi vẫn được giữ trên máy; khi đợt được mở lại, máy sẽ tự gửi.",
+                "The reporting round is closed, so the server takes no change. Your change is kept on this phone and is sent when the round reopens.",
+            ),
+            T::ReadOnlyRoundClosed => (
+                "Đợt báo cáo đã đóng nên báo cáo không sửa được, cho đến khi đợt được mở lại.",
+                "The reporting round is closed: this report cannot be changed until the round is reopened.",
+            ),
             T::ReadOnlyApproved => (
                 "Báo cáo đã được duyệt nên không sửa được; cấp trên có thể mở lại.",
                 "This report is approved and cannot be changed; the reviewing unit can reopen it.",
@@ -634,6 +644,7 @@ pub fn refusal(lang: Lang, code: &str) -> String {
         Some(Refusal::Invalid) => T::RefusedInvalid.get(lang).to_string(),
         Some(Refusal::OutOfLimits) => T::RefusedOutOfLimits.get(lang).to_string(),
         Some(Refusal::NotARepair) => T::RefusedNotARepair.get(lang).to_string(),
+        Some(Refusal::RoundClosed) => T::RefusedRoundClosed.get(lang).to_string(),
         None => match shared::report::shape::ShapeReason::from_code(code) {
             Some(r) => format!("{} ({}).", T::RefusedShape.get(lang), shape_reason(lang, r)),
             None => format!("{}: {code}", T::RefusedOther.get(lang)),

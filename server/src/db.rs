@@ -136,3 +136,17 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// A time stored as milliseconds, as an administrator reads it: Vietnam's
+/// time (UTC+7), `2026-12-03 22:05`.
+pub fn format_ms(ms: i64) -> String {
+    let local = ms + 7 * 3_600_000;
+    let day = local.div_euclid(86_400_000);
+    let minutes = local.rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{} {:02}:{:02}",
+        shared::Date::from_days_since_epoch(day),
+        minutes / 60,
+        minutes % 60
+    )
+}

@@ -9,15 +9,19 @@
 //! report (.docx, print view) and the round's data (.xlsx, CSV).
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod db;
 pub mod demo;
 pub mod export;
 pub mod http;
 pub mod hub;
 pub mod migrate;
+pub mod round;
 pub mod store;
+pub mod template_sheet;
 pub mod template_versions;

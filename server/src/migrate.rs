@@ -15,6 +15,7 @@ enum Kind {
     Text,
     OptText,
     Int,
+    OptInt,
     Blob,
 }
 
@@ -30,6 +31,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("kind", Text),
             ("parent", OptText),
             ("pos", Int),
+            ("closed", Int),
         ],
     ),
     (
@@ -40,6 +42,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("role", Text),
             ("unit", Text),
             ("password_hash", OptText),
+            ("active", Int),
+            ("last_login", OptInt),
         ],
     ),
     (
@@ -49,6 +53,32 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("period", Text),
             ("unit", Text),
             ("deadline", OptText),
+            ("closed", Int),
+        ],
+    ),
+    (
+        "round_units",
+        &[
+            ("template", Text),
+            ("period", Text),
+            ("round_unit", Text),
+            ("unit", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("parent", OptText),
+            ("pos", Int),
+        ],
+    ),
+    (
+        "audit",
+        &[
+            ("at", Int),
+            ("actor", Text),
+            ("action", Text),
+            ("target", Text),
+            ("scope", OptText),
+            ("before", OptText),
+            ("after", OptText),
         ],
     ),
     ("meta", &[("key", Text), ("value", Text)]),
@@ -201,6 +231,7 @@ async fn copy_table(
                     Text => q.bind(row.try_get::<String, _>(i + 1).map_err(get)?),
                     OptText => q.bind(row.try_get::<Option<String>, _>(i + 1).map_err(get)?),
                     Int => q.bind(row.try_get::<i64, _>(i + 1).map_err(get)?),
+                    OptInt => q.bind(row.try_get::<Option<i64>, _>(i + 1).map_err(get)?),
                     Blob => q.bind(row.try_get::<Vec<u8>, _>(i + 1).map_err(get)?),
                 };
             }

@@ -86,6 +86,7 @@ mod tests {
             name: id.into(),
             kind: kind.into(),
             parent: parent.map(str::to_string),
+            closed: false,
         }
     }
 

@@ -49,6 +49,10 @@ pub struct Round {
     /// Submission deadline.
     #[serde(default)]
     pub deadline: Option<crate::date::Date>,
+    /// Closed: its reports are locked, as approval locks them, until it is
+    /// reopened.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed: bool,
 }
 
 /// A report's content as written in a data file.

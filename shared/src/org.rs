@@ -19,6 +19,10 @@ pub struct OrgUnit {
     /// The parent unit; `None` for a root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Closed (merged into another unit, or its tier abolished): it stays in
+    /// the tree for the reports it made, and takes part in no new round.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed: bool,
 }
 
 /// Why a list of units does not form a tree.
@@ -186,6 +190,28 @@ impl OrgTree {
         out
     }
 
+    /// The units a round of `id` opened now takes in: `id`'s subtree without
+    /// its closed units (nor anything below them), and `id`'s ancestors, so
+    /// the snapshot is a tree of its own that still names the units above.
+    /// A round keeps this snapshot: reorganising units later does not move
+    /// an old period's reports.
+    pub fn snapshot(&self, id: &str) -> Vec<OrgUnit> {
+        let Some(unit) = self.get(id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<OrgUnit> = self.ancestors(id).into_iter().rev().cloned().collect();
+        out.push(unit.clone());
+        let mut stack: Vec<&OrgUnit> = self.children(id).filter(|u| !u.closed).collect();
+        stack.reverse();
+        while let Some(u) = stack.pop() {
+            out.push(u.clone());
+            let mut kids: Vec<&OrgUnit> = self.children(&u.id).filter(|u| !u.closed).collect();
+            kids.reverse();
+            stack.extend(kids);
+        }
+        out
+    }
+
     /// Number of units of `kind` below `id`.
     pub fn count_of_kind(&self, id: &str, kind: &str) -> usize {
         self.descendants(id)
@@ -205,7 +231,25 @@ mod tests {
             name: format!("Đơn vị {id}"),
             kind: kind.into(),
             parent: parent.map(Into::into),
+            closed: false,
         }
+    }
+
+    #[test]
+    fn a_snapshot_leaves_out_closed_units_and_keeps_ancestors() {
+        let mut units = vec![
+            unit("p", "province", None),
+            unit("d", "district", Some("p")),
+            unit("c1", "commune", Some("d")),
+            unit("c2", "commune", Some("d")),
+            unit("v2", "village", Some("c2")),
+        ];
+        units[3].closed = true;
+        let tree = OrgTree::from_units(units).unwrap();
+        let ids: Vec<String> = tree.snapshot("d").into_iter().map(|u| u.id).collect();
+        assert_eq!(ids, ["p", "d", "c1"]);
+        assert!(OrgTree::from_units(tree.snapshot("d")).is_ok());
+        assert!(tree.snapshot("nope").is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::period::PeriodKind;
 use serde::{Deserialize, Serialize};
 
 mod check;
+mod successor;
 
 /// A report template.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

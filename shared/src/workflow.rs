@@ -180,6 +180,10 @@ pub enum Refusal {
     /// ([`check_repair`]).
     #[error("an administrator may only correct values that break their field's rules")]
     NotARepair,
+    /// A change to a report of a closed reporting round: it is locked, as
+    /// approval locks a report, until the round is reopened.
+    #[error("the reporting round is closed: its reports take no change until it is reopened")]
+    RoundClosed,
 }
 
 impl Refusal {
@@ -192,6 +196,7 @@ impl Refusal {
             Refusal::Invalid => "workflow:invalid",
             Refusal::OutOfLimits => "workflow:out-of-limits",
             Refusal::NotARepair => "workflow:not-a-repair",
+            Refusal::RoundClosed => "workflow:round-closed",
         }
     }
 
@@ -204,6 +209,7 @@ impl Refusal {
             Refusal::Invalid,
             Refusal::OutOfLimits,
             Refusal::NotARepair,
+            Refusal::RoundClosed,
         ]
         .into_iter()
         .find(|r| r.code() == code)

@@ -71,7 +71,9 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
         review: allowed(&dir.org, u, &key.unit, Action::Approve),
     });
     let user = me.map(|u| u.id).unwrap_or_default();
-    let read_only = Memo::new(move |_| !may_edit(Status::of(state.get().as_deref()), rights));
+    let round_closed = dir.round_closed(&key);
+    let read_only =
+        Memo::new(move |_| round_closed || !may_edit(Status::of(state.get().as_deref()), rights));
     provide_context(ReadOnly(read_only));
     let title = template.title.clone();
     let title_en = template.title_en.clone();
@@ -128,7 +130,7 @@ pub fn ReportForm(dir: Arc<Directory>, key: ReportKey, template: Arc<Template>) 
             <RefusedBanner doc=id />
             <Show when=move || read_only.get() && rights.write>
                 <p class="notice" data-testid="read-only">
-                    {t(T::ReadOnlyApproved)}
+                    {t(if round_closed { T::ReadOnlyRoundClosed } else { T::ReadOnlyApproved })}
                 </p>
             </Show>
             <SubmittedNote rights />

@@ -4,8 +4,9 @@
 //! them first. Accepted changes bind their Automerge actor ids to the user,
 //! which is how "who entered this" is answered for every value.
 
-use super::SharedDirectory;
+use crate::catalog::SharedCatalog;
 use automerge::Automerge;
+use crate::catalog::Catalog;
 use shared::DocumentId;
 use shared::Template;
 use shared::access::{Access, Action, access, allowed};
@@ -17,7 +18,6 @@ use shared::workflow::{
     Refusal, Rights, Status, check_change, check_history, check_limits_kept, check_repair,
     check_submission, submits,
 };
-use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -42,27 +42,21 @@ struct State {
 /// learnt) and the engine (which asks).
 #[derive(Clone)]
 pub struct ServerPolicy {
-    directory: SharedDirectory,
-    templates: Arc<BTreeMap<String, Template>>,
-    older: Arc<BTreeMap<String, Vec<Template>>>,
+    catalog: SharedCatalog,
     state: Arc<Mutex<State>>,
 }
 
 impl ServerPolicy {
-    /// A policy over `directory` judging reports by `templates` (and the
-    /// `older` versions phones may still run), knowing the actors and owners
-    /// stored so far.
+    /// A policy over the catalog's units and users, judging reports by its
+    /// templates (and the older versions phones may still run), knowing the
+    /// actors and owners stored so far.
     pub fn new(
-        directory: SharedDirectory,
-        templates: Arc<BTreeMap<String, Template>>,
-        older: Arc<BTreeMap<String, Vec<Template>>>,
+        catalog: SharedCatalog,
         actors: HashMap<String, String>,
         owners: HashMap<DocumentId, String>,
     ) -> ServerPolicy {
         ServerPolicy {
-            directory,
-            templates,
-            older,
+            catalog,
             state: Arc::new(Mutex::new(State {
                 actors,
                 owners,
@@ -113,7 +107,7 @@ impl ServerPolicy {
     /// The user's current record (role or unit may have changed since login).
     fn user(&self, conn: ConnId) -> Option<User> {
         let id = self.state().conns.get(&conn)?.id.clone();
-        self.directory.get().user(&id).cloned()
+        self.catalog.get().user(&id).cloned()
     }
 }
 
@@ -130,7 +124,7 @@ impl AccessPolicy for ServerPolicy {
             return false;
         };
         match report_of(id, doc) {
-            Some(meta) => access(&self.directory.get().tree, &user, &meta.key.unit) >= Access::Read,
+            Some(meta) => access(&self.catalog.get().tree, &user, &meta.key.unit) >= Access::Read,
             None => self.state().owners.get(id) == Some(&user.id),
         }
     }
@@ -182,8 +176,9 @@ fn refused(code: &str, detail: impl std::fmt::Display) -> Refused {
 
 impl ServerPolicy {
     /// The shape of `template`'s reports, knowing its older versions.
-    fn shape<'t>(&'t self, template: &'t Template) -> Shape<'t> {
-        Shape::new(template).with_older_versions(self.older.get(&template.id).into_iter().flatten())
+    fn shape<'t>(catalog: &'t Catalog, template: &'t Template) -> Shape<'t> {
+        Shape::new(template)
+            .with_older_versions(catalog.older.get(&template.id).into_iter().flatten())
     }
 
     fn judge(
@@ -202,8 +197,19 @@ impl ServerPolicy {
         }
         match report_of(id, after) {
             Some(meta) => {
-                let dir = self.directory.get();
+                let dir = self.catalog.get();
                 let unit = &meta.key.unit;
+                // A closed round locks its reports for everyone, the
+                // reviewer included, until it is reopened.
+                if dir.round_closed(&meta.key.template, &meta.key.period, unit) {
+                    return Err(refused(
+                        Refusal::RoundClosed.code(),
+                        format!(
+                            "the round {} {} is closed",
+                            meta.key.template, meta.key.period
+                        ),
+                    ));
+                }
                 // An administrator may only repair (correct values that
                 // break their fields' rules), judged below.
                 let repair_only = !allowed(&dir.tree, user, unit, Action::Write)
@@ -214,13 +220,13 @@ impl ServerPolicy {
                 // Shape and types, as the product writes them, whoever sent
                 // the change. A report of a template this server does not
                 // know is only stored.
-                if let Some(template) = self.templates.get(&meta.key.template) {
-                    self.shape(template)
+                if let Some(template) = dir.templates.get(&meta.key.template) {
+                    Self::shape(&dir, template)
                         .check(before, after)
                         .map_err(|e| refused(e.code(), &e))?;
                 }
                 if repair_only {
-                    let template = self.templates.get(&meta.key.template).ok_or_else(|| {
+                    let template = dir.templates.get(&meta.key.template).ok_or_else(|| {
                         refused(
                             Refusal::NotARepair.code(),
                             "a report of a template not served here cannot be repaired",
@@ -251,7 +257,7 @@ impl ServerPolicy {
                 const HELD: [Status; 2] = [Status::Submitted, Status::Approved];
                 if HELD.contains(&is)
                     && ReportMeta::edited_while(before, after, &HELD)
-                    && let Some(template) = self.templates.get(&meta.key.template)
+                    && let Some(template) = dir.templates.get(&meta.key.template)
                     && let (Ok(b), Ok(a)) = (ReportView::read(before), ReportView::read(after))
                 {
                     check_limits_kept(template, &b, &a).map_err(|r| r.code().to_string())?;
@@ -261,7 +267,7 @@ impl ServerPolicy {
                 // A report of a template this server does not know is only
                 // stored.
                 if submits(was, is)
-                    && let Some(template) = self.templates.get(&meta.key.template)
+                    && let Some(template) = dir.templates.get(&meta.key.template)
                     && let Ok(view) = ReportView::read(after)
                 {
                     let kind = dir.tree.get(unit).map(|u| u.kind.as_str()).unwrap_or("");

@@ -14,8 +14,8 @@ mod xlsx;
 
 use crate::catalog::Catalog;
 use crate::db::Pool;
-use crate::http::api::{admit, check_round, participants};
-use crate::http::error::{AppError, Result};
+use crate::round::{self, RoundError, admit};
+use crate::http::error::AppError;
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::report::Excluded;
 use shared::report_text::{Document, RenderInput, render};
@@ -113,6 +113,9 @@ pub struct UnitReport {
 pub struct RoundData {
     /// Org units, templates.
     pub catalog: Arc<Catalog>,
+    /// The round's units as they were when it was opened (their names and
+    /// places in the tree then).
+    pub tree: shared::OrgTree,
     /// Template id.
     pub template: String,
     /// The consolidating unit.
@@ -157,12 +160,10 @@ pub async fn load(
     template: &str,
     period: &str,
     unit: &str,
-) -> Result<RoundData> {
-    let (t, u) = check_round(&catalog, template, period, unit)?;
-    let period: Period = period
-        .parse()
-        .map_err(|e: shared::period::PeriodError| AppError::BadRequest(e.to_string()))?;
-    let (reporting, consolidating) = participants(&catalog, t, u);
+) -> Result<RoundData, RoundError> {
+    let (scope, period) = round::scope(&catalog, template, period, unit)?;
+    let t = scope.template;
+    let (reporting, consolidating) = scope.participants();
     // From the projection, like the figures: one query for the whole round.
     let mut views = crate::store::round_views(pool, template, &period.id()).await?;
     let all = reporting
@@ -192,8 +193,10 @@ pub async fn load(
         })
         .collect();
     let figures = compute(t, &contributions);
-    let unit = u.clone();
+    let unit = scope.unit.clone();
+    let tree = scope.tree.clone();
     Ok(RoundData {
+        tree,
         catalog: catalog.clone(),
         template: template.to_string(),
         unit,
@@ -222,7 +225,7 @@ impl RoundData {
     pub fn document(&self, today: Date) -> Document {
         render(&RenderInput {
             template: self.template(),
-            tree: &self.catalog.tree,
+            tree: &self.tree,
             unit: &self.unit.id,
             period: &self.period,
             figures: &self.figures,
@@ -247,7 +250,7 @@ impl RoundData {
 
     /// A unit's display name (its id when the tree does not have it).
     pub fn unit_name<'s>(&'s self, id: &'s str) -> &'s str {
-        self.catalog.tree.get(id).map_or(id, |u| u.name.as_str())
+        self.tree.get(id).map_or(id, |u| u.name.as_str())
     }
 
     /// The units that fill a section in.

@@ -4,20 +4,15 @@
 use super::AppState;
 use super::auth::Principal;
 use super::error::{AppError, Result};
-use crate::catalog::Catalog;
-use crate::db::Pool;
+use crate::round;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shared::access::Action;
-use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::dataset::{Round, User};
-use shared::report::{Excluded, admissible};
 use shared::review::Progress;
-use shared::template::Role;
 use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -85,80 +80,16 @@ pub struct ReportRow {
     report: Option<ReportView>,
 }
 
-pub(crate) fn check_round<'c>(
-    catalog: &'c Catalog,
-    template: &str,
-    period: &str,
-    unit: &str,
-) -> Result<(&'c Template, &'c OrgUnit)> {
-    let t = catalog
-        .templates
-        .get(template)
-        .ok_or_else(|| AppError::NotFound(format!("no template {template:?}")))?;
-    period
-        .parse::<shared::Period>()
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let u = catalog
-        .tree
-        .get(unit)
-        .ok_or_else(|| AppError::NotFound(format!("no org unit {unit:?}")))?;
-    Ok((t, u))
-}
-
-/// The reporting units below `unit` and the consolidating units above them
-/// (within `unit`'s subtree, `unit` itself included).
-pub(crate) fn participants<'c>(
-    catalog: &'c Catalog,
-    t: &Template,
-    unit: &OrgUnit,
-) -> (Vec<&'c OrgUnit>, Vec<&'c OrgUnit>) {
-    let reporting = catalog.tree.descendants_of_kind(&unit.id, &t.filled_by);
-    let mut seen = BTreeSet::new();
-    let consolidating = reporting
-        .iter()
-        .filter_map(|r| catalog.tree.parent(&r.id))
-        .filter(|p| catalog.tree.is_within(&p.id, &unit.id))
-        .filter(|p| seen.insert(p.id.clone()))
-        .collect();
-    (reporting, consolidating)
-}
-
-pub(crate) async fn read_view(pool: &Pool, id: &DocumentId) -> Result<Option<ReportView>> {
-    let Some(mut doc) = crate::store::load_doc(pool, id).await? else {
-        return Ok(None);
-    };
-    let view = tokio::task::spawn_blocking(move || ReportView::read(doc.document()))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    view.map(Some)
-        .map_err(|e| AppError::Internal(format!("stored document {id} is not a report: {e}")))
-}
-
-pub(crate) async fn projection(
-    pool: &Pool,
-    template: &str,
-    period: &str,
-) -> Result<BTreeMap<String, (Option<String>, i64)>> {
-    let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT unit, status, updated_at FROM documents WHERE template = $1 AND period = $2",
-    )
-    .bind(template)
-    .bind(period)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|(u, s, t)| (u, (s, t))).collect())
-}
-
 async fn list_reports(
     State(s): State<AppState>,
     principal: Principal,
     Query(q): Query<RoundQuery>,
 ) -> Result<Json<Vec<ReportRow>>> {
     let catalog = s.catalog();
-    let (t, unit) = check_round(&catalog, &q.template, &q.period, &q.unit)?;
-    principal.require(&catalog.tree, &unit.id, Action::Read)?;
-    let (reporting, _) = participants(&catalog, t, unit);
-    let proj = projection(&s.pool, &q.template, &q.period).await?;
+    let (scope, _) = round::scope(&catalog, &q.template, &q.period, &q.unit)?;
+    principal.require(&catalog.tree, &scope.unit.id, Action::Read)?;
+    let (reporting, _) = scope.participants();
+    let proj = round::projection(&s.pool, &q.template, &q.period).await?;
     // Each report's values from the projection: one query, not one document
     // load per unit.
     let mut views = crate::store::round_views(&s.pool, &q.template, &q.period).await?;
@@ -204,106 +135,33 @@ pub(crate) async fn readable_report(
     let id: DocumentId = id
         .parse()
         .map_err(|_| AppError::BadRequest(format!("{id:?} is not a document id")))?;
-    read_view(&s.pool, &id)
+    round::read_view(&s.pool, &id)
         .await?
-        .filter(|v| principal.may(&s.directory.get().tree, &v.unit, Action::Read))
+        .filter(|v| principal.may(&s.catalog().tree, &v.unit, Action::Read))
         .map(|v| (id, v))
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))
-}
-
-/// A consolidating unit's figures.
-#[derive(Debug, Serialize)]
-pub struct Figures {
-    template: String,
-    period: String,
-    unit: String,
-    reporting_units: usize,
-    submitted: usize,
-    figures: BTreeMap<String, FigureValue>,
-    /// The values the figures leave out (outside their field's limits, in a
-    /// draft), in unit order, each with its unit id.
-    excluded: Vec<Excluded>,
-}
-
-/// Replaces the report of each of `units` in `views` by its admissible view
-/// (the values outside their field's limits removed: they never reach a
-/// figure, a table or an export) and returns what was removed, in the order
-/// of `units`. Every consolidation of a round goes through here.
-pub(crate) fn admit<'u>(
-    template: &Template,
-    views: &mut HashMap<String, ReportView>,
-    units: impl IntoIterator<Item = &'u str>,
-) -> Vec<Excluded> {
-    let mut out = Vec::new();
-    for unit in units {
-        if let Some(v) = views.get_mut(unit) {
-            let (clean, excluded) = admissible(template, v);
-            *v = clean;
-            out.extend(excluded);
-        }
-    }
-    out
 }
 
 async fn figures(
     State(s): State<AppState>,
     principal: Principal,
     Query(q): Query<RoundQuery>,
-) -> Result<Json<Figures>> {
-    principal.require(&s.directory.get().tree, &q.unit, Action::Read)?;
-    compute_figures(&s.pool, &s.catalog(), &q.template, &q.period, &q.unit)
-        .await
-        .map(Json)
+) -> Result<Json<round::Figures>> {
+    principal.require(&s.catalog().tree, &q.unit, Action::Read)?;
+    Ok(Json(
+        round::compute_figures(&s.pool, &s.catalog(), &q.template, &q.period, &q.unit).await?,
+    ))
 }
 
-/// Computes the figures of `unit` from the projected reports below it.
-pub async fn compute_figures(
-    pool: &Pool,
-    catalog: &Catalog,
-    template: &str,
-    period: &str,
-    unit: &str,
-) -> Result<Figures> {
-    let (t, u) = check_round(catalog, template, period, unit)?;
-    let (reporting, consolidating) = participants(catalog, t, u);
-    // From the projection: a province's thousands of reports are rows, not
-    // documents to load.
-    let mut views = crate::store::round_views(pool, template, period).await?;
-    let all = reporting
-        .iter()
-        .chain(&consolidating)
-        .map(|x| x.id.as_str());
-    let excluded = admit(t, &mut views, all);
-    let mut contributions: Vec<Contribution<'_>> = Vec::new();
-    for (list, role) in [
-        (&reporting, Role::Reporting),
-        (&consolidating, Role::Consolidating),
-    ] {
-        for x in list.iter() {
-            contributions.push(Contribution {
-                unit: &x.id,
-                role,
-                report: views.get(&x.id),
-            });
+
+impl From<round::RoundError> for AppError {
+    fn from(e: round::RoundError) -> AppError {
+        use round::RoundError as E;
+        match e {
+            E::NoTemplate(_) | E::NoUnit(_) => AppError::NotFound(e.to_string()),
+            E::BadPeriod(m) => AppError::BadRequest(m),
+            E::Db(e) => AppError::Internal(e.to_string()),
+            E::Internal(m) => AppError::Internal(m),
         }
     }
-    let submitted = reporting
-        .iter()
-        .filter(|x| {
-            let status = views.get(&x.id).and_then(|v| v.status.as_deref());
-            matches!(
-                Progress::of(status),
-                Progress::Submitted | Progress::Approved
-            )
-        })
-        .count();
-    Ok(Figures {
-        template: template.into(),
-        period: period.into(),
-        unit: unit.into(),
-        reporting_units: reporting.len(),
-        submitted,
-        figures: compute(t, &contributions),
-        excluded,
-    })
 }

@@ -84,11 +84,10 @@ pub async fn authenticate(state: &AppState, token: Option<String>) -> Result<Use
     let token = token.ok_or_else(|| AppError::Unauthorized("login required".into()))?;
     match session::lookup(&state.pool, &token, crate::db::now_ms()).await? {
         session::Lookup::Valid(s) => state
-            .directory
-            .get()
+            .catalog()
             .user(&s.user_id)
             .cloned()
-            .ok_or_else(|| AppError::Unauthorized("this account no longer exists".into())),
+            .ok_or_else(|| AppError::Unauthorized("this account is not active".into())),
         session::Lookup::Expired => Err(AppError::Unauthorized(
             "session expired: log in again".into(),
         )),
@@ -150,7 +149,7 @@ async fn login(
         ));
     }
     let stored: Option<(Option<String>,)> =
-        sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        sqlx::query_as("SELECT password_hash FROM users WHERE id = $1 AND active <> 0")
             .bind(req.user.trim())
             .fetch_optional(&s.pool)
             .await?;
@@ -163,14 +162,11 @@ async fn login(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut user = s.directory.get().user(req.user.trim()).cloned();
+    let mut user = s.catalog().user(req.user.trim()).cloned();
     if ok && user.is_none() {
         // Added from the CLI since the last refresh: refresh now.
-        let fresh = crate::auth::Directory::load(&s.pool)
-            .await
-            .map_err(AppError::Internal)?;
+        let fresh = s.catalog.reload(&s.pool).await.map_err(AppError::Internal)?;
         user = fresh.user(req.user.trim()).cloned();
-        s.directory.set(fresh);
     }
     let (true, Some(user)) = (ok, user) else {
         s.limiter.failed(&account, addr, Instant::now());
@@ -178,7 +174,13 @@ async fn login(
         return Err(AppError::Unauthorized("wrong user or password".into()));
     };
     s.limiter.succeeded(&account, addr);
-    let (token, expires_at) = session::create(&s.pool, &user.id, crate::db::now_ms()).await?;
+    let now = crate::db::now_ms();
+    let (token, expires_at) = session::create(&s.pool, &user.id, now).await?;
+    sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&user.id)
+        .execute(&s.pool)
+        .await?;
     tracing::info!(user = %user.id, "login");
     Ok(Json(SessionAnswer {
         token,

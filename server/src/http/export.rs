@@ -31,7 +31,7 @@ async fn export_round(
 ) -> Result<Response> {
     let format: Format = format.parse().map_err(AppError::BadRequest)?;
     principal.require(
-        &s.directory.get().tree,
+        &s.catalog().tree,
         &q.unit,
         shared::access::Action::Read,
     )?;

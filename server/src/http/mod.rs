@@ -9,8 +9,8 @@ mod export;
 mod review;
 mod sync_ws;
 
-use crate::catalog::Catalog;
-use crate::cli::ServeArgs;
+use crate::catalog::{Catalog, SharedCatalog};
+use crate::config::Config;
 use crate::db::Pool;
 use crate::hub::Hub;
 use axum::Router;
@@ -23,19 +23,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// Templates and rounds as loaded at start (org units and users come
-    /// from `directory`: see [`AppState::catalog`]).
-    base: Arc<Catalog>,
-    /// The catalog last derived from the directory, and that directory.
-    derived: Arc<std::sync::Mutex<(Arc<crate::auth::Directory>, Arc<Catalog>)>>,
+    /// Org units, users, templates and rounds, reloaded when an
+    /// administrative change moves them.
+    pub catalog: SharedCatalog,
     /// The database.
     pub pool: Pool,
     /// The sync hub.
     pub hub: Hub,
     /// Server settings.
-    pub config: Arc<ServeArgs>,
-    /// Users and units, refreshed from the database.
-    pub directory: crate::auth::SharedDirectory,
+    pub config: Arc<Config>,
     /// Failed logins per account and address.
     pub limiter: Arc<crate::auth::limiter::LoginLimiter>,
     /// How to find a request's client address.
@@ -44,18 +40,9 @@ pub struct AppState {
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(
-        catalog: Catalog,
-        pool: Pool,
-        hub: Hub,
-        config: ServeArgs,
-        directory: crate::auth::SharedDirectory,
-    ) -> AppState {
-        let dir = directory.get();
-        let current = Arc::new(catalog.with_directory(&dir));
+    pub fn new(catalog: SharedCatalog, pool: Pool, hub: Hub, config: Config) -> AppState {
         AppState {
-            base: Arc::new(catalog),
-            derived: Arc::new(std::sync::Mutex::new((dir, current))),
+            catalog,
             pool,
             hub,
             client_addr: Arc::new(client_addr::ClientAddrConfig {
@@ -63,23 +50,13 @@ impl AppState {
                 header: config.client_ip_header.clone(),
             }),
             config: Arc::new(config),
-            directory,
             limiter: Arc::default(),
         }
     }
-}
 
-impl AppState {
-    /// Org units, templates, users and rounds, with the org units and users
-    /// the directory last read from the database — so a unit or user added
-    /// from the CLI while the server runs is seen by REST as by sync.
+    /// The catalog now.
     pub fn catalog(&self) -> Arc<Catalog> {
-        let dir = self.directory.get();
-        let mut derived = self.derived.lock().unwrap_or_else(|p| p.into_inner());
-        if !Arc::ptr_eq(&derived.0, &dir) {
-            *derived = (dir.clone(), Arc::new(self.base.with_directory(&dir)));
-        }
-        derived.1.clone()
+        self.catalog.get()
     }
 }
 

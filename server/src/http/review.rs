@@ -5,7 +5,8 @@
 //! read does not exist for them.
 
 use super::AppState;
-use super::api::{RoundQuery, check_round, participants, projection, read_view, readable_report};
+use super::api::{RoundQuery, readable_report};
+use crate::round::{self, projection, read_view};
 use super::auth::Principal;
 use super::error::{AppError, Result};
 use axum::extract::{Path, Query, State};
@@ -36,7 +37,8 @@ async fn completeness(
     Query(q): Query<RoundQuery>,
 ) -> Result<Json<Completeness>> {
     let catalog = s.catalog();
-    let (t, unit) = check_round(&catalog, &q.template, &q.period, &q.unit)?;
+    let (scope, _) = round::scope(&catalog, &q.template, &q.period, &q.unit)?;
+    let (t, unit) = (scope.template, scope.unit);
     principal.require(&catalog.tree, &unit.id, Action::Read)?;
     let period: Period = q
         .period
@@ -48,12 +50,12 @@ async fn completeness(
         .rounds
         .iter()
         .filter(|r| r.template == q.template && r.period == q.period)
-        .filter(|r| catalog.tree.is_within(&unit.id, &r.unit))
+        .filter(|r| scope.tree.is_within(&unit.id, &r.unit))
         .find_map(|r| r.deadline)
         .unwrap_or_else(|| period.deadline(t.deadline_days));
     let due_ms = (deadline.days_since_epoch() + 1) * DAY_MS - VN_OFFSET_MS;
     let now = crate::db::now_ms();
-    let (reporting, _) = participants(&catalog, t, unit);
+    let (reporting, _) = scope.participants();
     let proj = projection(&s.pool, &q.template, &q.period).await?;
     let mut units = Vec::new();
     for u in reporting {
@@ -100,7 +102,7 @@ async fn completeness(
 }
 
 fn authored(s: &AppState, id: DocumentId, view: ReportView) -> ReportConflicts {
-    let dir = s.directory.get();
+    let dir = s.catalog();
     let author = |actor: &str| {
         let user = s.hub.policy().and_then(|p| p.user_of_actor(actor));
         let name = user
@@ -158,9 +160,10 @@ async fn round_conflicts(
     Query(q): Query<RoundQuery>,
 ) -> Result<Json<Vec<ReportConflicts>>> {
     let catalog = s.catalog();
-    let (t, unit) = check_round(&catalog, &q.template, &q.period, &q.unit)?;
+    let (scope, _) = round::scope(&catalog, &q.template, &q.period, &q.unit)?;
+    let unit = scope.unit;
     principal.require(&catalog.tree, &unit.id, Action::Read)?;
-    let (reporting, consolidating) = participants(&catalog, t, unit);
+    let (reporting, consolidating) = scope.participants();
     let mut out = Vec::new();
     for u in reporting.iter().chain(consolidating.iter()) {
         let id = ReportKey::new(&q.template, &u.id, &q.period).document_id();

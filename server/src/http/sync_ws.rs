@@ -25,7 +25,7 @@ async fn upgrade(
     // The transport allows twice the engine's limit, so a frame somewhat over
     // it reaches the engine, which answers with a protocol error message;
     // beyond that the transport drops the connection.
-    let limit = state.config.max_message_bytes.saturating_mul(2);
+    let limit = state.config.limits.max_message_bytes.saturating_mul(2);
     ws.max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| connection(socket, state, user))

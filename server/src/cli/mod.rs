@@ -1,0 +1,364 @@
+//! Command-line interface: `baocao serve`, the one-shot report commands
+//! ([`report`]) and the administration ([`admin`]). Nothing past this module
+//! knows clap: `serve` turns its arguments into a [`Config`].
+
+mod admin;
+mod report;
+
+use crate::config::Config;
+use crate::{catalog, db, demo, http, hub};
+use admin::{AuditArgs, ImportArgs, OrgCommand, RoundCommand, TemplateCommand, UserCommand};
+use clap::{Args, Parser, Subcommand};
+use report::{CheckArgs, ExportArgs, FiguresArgs};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// baocao: offline-first reporting for communes and districts.
+#[derive(Debug, Parser)]
+#[command(name = "baocao", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (creates the database and loads the demo on first start).
+    Serve(ServeArgs),
+    /// Print a consolidating unit's figures for a template and period as JSON.
+    Figures(FiguresArgs),
+    /// Write the consolidated report (docx, html, txt, json) or the round's
+    /// data (xlsx, csv) to a file.
+    Export(ExportArgs),
+    /// Org units: list, add, and reorganise (rename, move, close, merge).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Users: list, add, change, deactivate, reset a password, end sessions.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Reporting rounds: open, list, set a deadline, close, reopen.
+    #[command(subcommand)]
+    Round(RoundCommand),
+    /// Templates: add (TOML or .xlsx), list, show, export.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// List the administrative actions taken, newest first.
+    Audit(AuditArgs),
+    /// Import org units and/or users from CSV files (UTF-8): every good row
+    /// is stored, every bad row reported with its line number.
+    Import(ImportArgs),
+    /// Copy a deployment from SQLite to a new, empty PostgreSQL database and
+    /// verify every document (stop the server first).
+    Migrate(MigrateArgs),
+    /// List every stored report that breaks its template, and why (exits
+    /// non-zero when there is one). Changes nothing.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// The SQLite database: its data folder or a sqlite:// URL.
+    #[arg(long)]
+    from: String,
+    /// The PostgreSQL database, e.g. postgres://baocao@localhost/baocao.
+    #[arg(long)]
+    to: String,
+}
+
+/// Settings of `baocao serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Folder holding the SQLite database (created if absent).
+    #[arg(long, env = "BAOCAO_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL: `postgres://user@host/db` for PostgreSQL (several
+    /// replicas may share it); without it, SQLite in the data folder.
+    #[arg(long, env = "BAOCAO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "BAOCAO_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "BAOCAO_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// The built web client (scripts/build-client.sh writes it).
+    #[arg(long, env = "BAOCAO_STATIC_DIR", default_value = "client/dist")]
+    pub static_dir: PathBuf,
+    /// Folder of report templates (*.toml); the built-in ones are used if it is missing.
+    #[arg(long, env = "BAOCAO_TEMPLATES", default_value = "templates")]
+    pub templates: PathBuf,
+    /// Do not load the demo district on first start.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Serve without accounts: every connection may read and write every
+    /// document, as the automerge-repo reference servers do. For benchmarks
+    /// against them and for tests of the sync engine itself; never in production.
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Largest WebSocket message accepted, in bytes.
+    #[arg(long, env = "BAOCAO_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Largest stored document, in bytes; changes beyond it are refused.
+    #[arg(long, env = "BAOCAO_MAX_DOCUMENT_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_document_bytes: usize,
+    /// New documents one connection may open at once...
+    #[arg(long, env = "BAOCAO_NEW_DOCS_BURST", default_value_t = 1000)]
+    pub new_docs_burst: u32,
+    /// ...and per second after that (more wait; too many waiting close it).
+    #[arg(long, env = "BAOCAO_NEW_DOCS_PER_SECOND", default_value_t = 100.0)]
+    pub new_docs_per_second: f64,
+    /// A reverse proxy (IP address or CIDR block, e.g. 10.0.0.0/8; repeat
+    /// for several) whose --client-ip-header is believed for the client's
+    /// address, which login throttling counts by. Without it headers are
+    /// ignored and the TCP peer is the client (a client could forge them).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "BAOCAO_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<crate::http::client_addr::IpNet>,
+    /// The header a trusted proxy puts the client's address in. With
+    /// X-Forwarded-For the right-most address that is not itself a trusted
+    /// proxy is taken; another header (X-Real-IP…) holds one address.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "BAOCAO_CLIENT_IP_HEADER",
+        default_value = "X-Forwarded-For"
+    )]
+    pub client_ip_header: axum::http::HeaderName,
+}
+
+impl ServeArgs {
+    /// The configuration these arguments give.
+    pub fn config(self) -> Config {
+        Config {
+            limits: hub::Limits {
+                max_message_bytes: self.max_message_bytes,
+                max_document_bytes: self.max_document_bytes,
+                new_docs: shared::sync::RateLimit {
+                    burst: self.new_docs_burst,
+                    per_second: self.new_docs_per_second,
+                },
+            },
+            data_dir: self.data_dir,
+            database_url: self.database_url,
+            host: self.host,
+            port: self.port,
+            static_dir: self.static_dir,
+            templates: self.templates,
+            demo: !self.no_demo,
+            accounts: !self.no_auth,
+            trusted_proxy: self.trusted_proxy,
+            client_ip_header: self.client_ip_header,
+        }
+    }
+}
+
+/// Where the database is, and the templates folder recorded into it.
+#[derive(Debug, Args, Clone)]
+pub struct DataDir {
+    /// Folder holding the SQLite database.
+    #[arg(long, env = "BAOCAO_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL: `postgres://user@host/db` for PostgreSQL (several
+    /// replicas may share it); without it, SQLite in the data folder.
+    #[arg(long, env = "BAOCAO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder of report templates (*.toml), recorded into the database as
+    /// at `serve`; the built-in ones if it is missing.
+    #[arg(long, env = "BAOCAO_TEMPLATES", default_value = "templates")]
+    pub templates: PathBuf,
+}
+
+/// Opens the database, records the templates folder, gives old rounds
+/// their units, and reads the catalog — what `serve` and every one-shot
+/// command start with.
+async fn open(
+    data_dir: &std::path::Path,
+    url: Option<&str>,
+    templates: &std::path::Path,
+    demo: bool,
+) -> Result<(db::Pool, catalog::Catalog), String> {
+    let pool = db::open(data_dir, url).await.map_err(|e| e.to_string())?;
+    let folder = catalog::load_templates(templates)?;
+    if demo {
+        let loaded = demo::load_if_first_start(&pool, &folder)
+            .await
+            .map_err(|e| format!("loading the demo: {e}"))?;
+        if loaded {
+            tracing::info!("demo district loaded");
+        }
+    }
+    crate::template_versions::record(&pool, &folder).await?;
+    crate::admin::rounds::snapshot_missing(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let catalog = catalog::Catalog::load(&pool).await?;
+    if catalog.templates.is_empty() {
+        return Err(format!(
+            "no templates: none in {} and none added (baocao template add FILE)",
+            templates.display()
+        ));
+    }
+    Ok((pool, catalog))
+}
+
+impl DataDir {
+    /// Opens the database and reads the catalog.
+    async fn open(&self) -> Result<(db::Pool, catalog::Catalog), String> {
+        open(
+            &self.data_dir,
+            self.database_url.as_deref(),
+            &self.templates,
+            false,
+        )
+        .await
+    }
+}
+
+/// Entry point of the binary.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args.config()).await,
+        Command::Figures(args) => report::figures(args).await,
+        Command::Export(args) => report::export(args).await,
+        Command::Check(args) => report::check(args).await,
+        Command::Org(c) => admin::org(c).await,
+        Command::User(c) => admin::user(c).await,
+        Command::Round(c) => admin::round(c).await,
+        Command::Template(c) => admin::template(c).await,
+        Command::Audit(args) => admin::audit(args).await,
+        Command::Import(args) => admin::import(args).await,
+        Command::Migrate(args) => crate::migrate::run(&args.from, &args.to).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let (pool, catalog) = open(
+        &config.data_dir,
+        config.database_url.as_deref(),
+        &config.templates,
+        config.demo,
+    )
+    .await?;
+    let repaired = crate::store::repair_projection(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if repaired > 0 {
+        tracing::info!("projected {repaired} reports stored before the last stop");
+    }
+    let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
+    let shared = catalog::SharedCatalog::new(catalog.clone());
+    shared.keep_fresh(pool.clone(), std::time::Duration::from_secs(2));
+    let policy = if !config.accounts {
+        tracing::warn!("serving WITHOUT accounts (--no-auth): anyone may read and write anything");
+        None
+    } else {
+        let (actors, owners) = crate::store::load_bindings(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        Some(crate::auth::policy::ServerPolicy::new(
+            shared.clone(),
+            actors,
+            owners,
+        ))
+    };
+    let hub = hub::Hub::start(pool.clone(), storage_id, config.limits, policy);
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    if !config.static_dir.join("index.html").exists() {
+        tracing::warn!(
+            "no built client in {} (run scripts/build-client.sh); the API and sync still work",
+            config.static_dir.display()
+        );
+    }
+    print_banner(&catalog, local, config.accounts);
+    let state = http::AppState::new(shared, pool.clone(), hub.clone(), config);
+    http::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    hub.shutdown().await;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_banner(catalog: &catalog::Catalog, addr: SocketAddr, accounts: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "baocao {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(out, "listening on http://{addr}");
+    if !catalog.users.is_empty() {
+        let _ = if accounts {
+            writeln!(
+                out,
+                "users (the demo ones have the password {:?}):",
+                demo::DEMO_PASSWORD
+            )
+        } else {
+            writeln!(
+                out,
+                "users (no accounts: --no-auth; choose one on the start screen):"
+            )
+        };
+        for u in &catalog.users {
+            let unit = catalog
+                .tree
+                .get(&u.unit)
+                .map(|x| x.name.as_str())
+                .unwrap_or("?");
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<9} {}",
+                u.id,
+                format!("{:?}", u.role).to_lowercase(),
+                unit
+            );
+        }
+    }
+    let _ = out.flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
