@@ -20,4 +20,5 @@ pub mod http;
 pub mod hub;
 pub mod migrate;
 pub mod store;
+pub mod template_sheet;
 pub mod template_versions;
