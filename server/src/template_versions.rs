@@ -37,7 +37,9 @@ pub async fn record(pool: &Pool, templates: &BTreeMap<String, Template>) -> Resu
         }
     }
     if changed {
-        crate::catalog::bump(&mut tx).await.map_err(|e| e.to_string())?;
+        crate::catalog::bump(&mut tx)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     tx.commit().await.map_err(|e| e.to_string())
 }

@@ -55,7 +55,9 @@ impl Actor {
     pub fn may_manage(&self, catalog: &Catalog, unit: &str) -> Result<(), AdminError> {
         match self {
             Actor::Cli(_) => Ok(()),
-            Actor::User(u) if u.role == UserRole::Admin && catalog.tree.is_within(unit, &u.unit) => {
+            Actor::User(u)
+                if u.role == UserRole::Admin && catalog.tree.is_within(unit, &u.unit) =>
+            {
                 Ok(())
             }
             Actor::User(u) => Err(AdminError::Forbidden(format!(
@@ -72,7 +74,10 @@ impl Actor {
             Actor::Cli(_) => Ok(()),
             Actor::User(u)
                 if u.role == UserRole::Admin
-                    && catalog.tree.get(&u.unit).is_some_and(|x| x.parent.is_none()) =>
+                    && catalog
+                        .tree
+                        .get(&u.unit)
+                        .is_some_and(|x| x.parent.is_none()) =>
             {
                 Ok(())
             }

@@ -154,7 +154,8 @@ pub async fn open(
     if let Some(r) = catalog.rounds.iter().find(|r| {
         r.template == id.template
             && r.period == id.period
-            && (catalog.tree.is_within(&id.unit, &r.unit) || catalog.tree.is_within(&r.unit, &id.unit))
+            && (catalog.tree.is_within(&id.unit, &r.unit)
+                || catalog.tree.is_within(&r.unit, &id.unit))
     }) {
         return Err(AdminError::Conflict(format!(
             "a round of {} for {} is open at {} already, which overlaps {}",
@@ -203,13 +204,15 @@ pub async fn set_deadline(
     let r = find(catalog, id)?;
     actor.may_manage(catalog, &id.unit)?;
     let mut tx = begin(pool).await?;
-    sqlx::query("UPDATE rounds SET deadline = $1 WHERE template = $2 AND period = $3 AND unit = $4")
-        .bind(deadline.map(|d| d.to_string()))
-        .bind(&id.template)
-        .bind(&id.period)
-        .bind(&id.unit)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE rounds SET deadline = $1 WHERE template = $2 AND period = $3 AND unit = $4",
+    )
+    .bind(deadline.map(|d| d.to_string()))
+    .bind(&id.template)
+    .bind(&id.period)
+    .bind(&id.unit)
+    .execute(&mut *tx)
+    .await?;
     let after = Round {
         deadline,
         ..r.clone()
@@ -254,7 +257,11 @@ pub async fn set_closed(
         ..r.clone()
     };
     let change = Change {
-        action: if closed { "round.close" } else { "round.reopen" },
+        action: if closed {
+            "round.close"
+        } else {
+            "round.reopen"
+        },
         target: &id.target(),
         scope: Some(&id.unit),
         before: Some(state(r)),

@@ -302,7 +302,10 @@ pub async fn merge(pool: &Pool, catalog: &Catalog, actor: &Actor, m: &Merge) -> 
                     target.id, target.kind
                 )));
             }
-            if merged.iter().any(|u| catalog.tree.is_within(&target.id, &u.id)) {
+            if merged
+                .iter()
+                .any(|u| catalog.tree.is_within(&target.id, &u.id))
+            {
                 return Err(AdminError::Invalid(format!(
                     "{:?} lies within a unit being merged",
                     target.id

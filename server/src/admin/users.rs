@@ -60,11 +60,10 @@ fn role_name(r: UserRole) -> String {
 /// Every user (active or not), in creation order.
 pub async fn list(pool: &Pool) -> Result<Vec<UserRow>> {
     type Row = (String, String, String, String, i64, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, name, role, unit, active, last_login FROM users ORDER BY rowid",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id, name, role, unit, active, last_login FROM users ORDER BY rowid")
+            .fetch_all(pool)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, role, unit, active, last_login)| UserRow {

@@ -4,9 +4,9 @@
 //! them first. Accepted changes bind their Automerge actor ids to the user,
 //! which is how "who entered this" is answered for every value.
 
+use crate::catalog::Catalog;
 use crate::catalog::SharedCatalog;
 use automerge::Automerge;
-use crate::catalog::Catalog;
 use shared::DocumentId;
 use shared::Template;
 use shared::access::{Access, Action, access, allowed};

@@ -567,8 +567,8 @@ pub(super) async fn template(c: TemplateCommand) -> Result<(), String> {
     use admin::templates as t;
     match c {
         TemplateCommand::Add { db, file } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let parsed = t::parse(&file.display().to_string(), &bytes).map_err(err)?;
             let (pool, cat) = db.open().await?;
             let added = t::add(&pool, &cat, &Actor::cli(), &parsed)

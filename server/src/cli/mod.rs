@@ -167,32 +167,37 @@ pub struct DataDir {
     /// replicas may share it); without it, SQLite in the data folder.
     #[arg(long, env = "BAOCAO_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Folder of report templates (*.toml), recorded into the database as
-    /// at `serve`; the built-in ones if it is missing.
+    /// Folder of report templates (*.toml), recorded only into a database
+    /// that holds none yet (`serve` records it at every start).
     #[arg(long, env = "BAOCAO_TEMPLATES", default_value = "templates")]
     pub templates: PathBuf,
 }
 
-/// Opens the database, records the templates folder, gives old rounds
-/// their units, and reads the catalog — what `serve` and every one-shot
-/// command start with.
+/// Opens the database, gives old rounds their units, and reads the
+/// catalog — what `serve` and every one-shot command start with. `serve`
+/// records the templates folder first (`demo` loads the demo on a first
+/// start); a one-shot command reads the templates the database holds, and
+/// records the folder only into a database that has none yet.
 async fn open(
     data_dir: &std::path::Path,
     url: Option<&str>,
     templates: &std::path::Path,
-    demo: bool,
+    serving: Option<bool>,
 ) -> Result<(db::Pool, catalog::Catalog), String> {
     let pool = db::open(data_dir, url).await.map_err(|e| e.to_string())?;
-    let folder = catalog::load_templates(templates)?;
-    if demo {
-        let loaded = demo::load_if_first_start(&pool, &folder)
-            .await
-            .map_err(|e| format!("loading the demo: {e}"))?;
-        if loaded {
-            tracing::info!("demo district loaded");
+    let none_yet = crate::template_versions::current(&pool).await?.0.is_empty();
+    if serving.is_some() || none_yet {
+        let folder = catalog::load_templates(templates)?;
+        if serving == Some(true) {
+            let loaded = demo::load_if_first_start(&pool, &folder)
+                .await
+                .map_err(|e| format!("loading the demo: {e}"))?;
+            if loaded {
+                tracing::info!("demo district loaded");
+            }
         }
+        crate::template_versions::record(&pool, &folder).await?;
     }
-    crate::template_versions::record(&pool, &folder).await?;
     crate::admin::rounds::snapshot_missing(&pool)
         .await
         .map_err(|e| e.to_string())?;
@@ -213,7 +218,7 @@ impl DataDir {
             &self.data_dir,
             self.database_url.as_deref(),
             &self.templates,
-            false,
+            None,
         )
         .await
     }
@@ -256,7 +261,7 @@ async fn serve(config: Config) -> Result<(), String> {
         &config.data_dir,
         config.database_url.as_deref(),
         &config.templates,
-        config.demo,
+        Some(config.demo),
     )
     .await?;
     let repaired = crate::store::repair_projection(&pool)
@@ -361,4 +366,3 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
-

@@ -14,8 +14,8 @@ mod xlsx;
 
 use crate::catalog::Catalog;
 use crate::db::Pool;
-use crate::round::{self, RoundError, admit};
 use crate::http::error::AppError;
+use crate::round::{self, RoundError, admit};
 use shared::aggregate::{Contribution, FigureValue, compute};
 use shared::report::Excluded;
 use shared::report_text::{Document, RenderInput, render};

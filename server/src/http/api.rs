@@ -153,7 +153,6 @@ async fn figures(
     ))
 }
 
-
 impl From<round::RoundError> for AppError {
     fn from(e: round::RoundError) -> AppError {
         use round::RoundError as E;

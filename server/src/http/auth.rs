@@ -165,7 +165,11 @@ async fn login(
     let mut user = s.catalog().user(req.user.trim()).cloned();
     if ok && user.is_none() {
         // Added from the CLI since the last refresh: refresh now.
-        let fresh = s.catalog.reload(&s.pool).await.map_err(AppError::Internal)?;
+        let fresh = s
+            .catalog
+            .reload(&s.pool)
+            .await
+            .map_err(AppError::Internal)?;
         user = fresh.user(req.user.trim()).cloned();
     }
     let (true, Some(user)) = (ok, user) else {

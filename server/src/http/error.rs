@@ -17,6 +17,9 @@ pub enum AppError {
     /// No valid session: log in (again).
     #[error("{0}")]
     Unauthorized(String),
+    /// It exists already, or contradicts what exists.
+    #[error("{0}")]
+    Conflict(String),
     /// Logged in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -38,6 +41,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -30,11 +30,7 @@ async fn export_round(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response> {
     let format: Format = format.parse().map_err(AppError::BadRequest)?;
-    principal.require(
-        &s.catalog().tree,
-        &q.unit,
-        shared::access::Action::Read,
-    )?;
+    principal.require(&s.catalog().tree, &q.unit, shared::access::Action::Read)?;
     let data = export::load(&s.pool, s.catalog(), &q.template, &q.period, &q.unit).await?;
     let name = data.file_name(format);
     let today = export::today_vn();

@@ -1,6 +1,7 @@
 //! The axum application: REST API under `/api`, the sync WebSocket at
 //! `/sync`, and the built client for everything else.
 
+mod admin;
 pub mod api;
 pub mod auth;
 pub mod client_addr;
@@ -68,7 +69,10 @@ pub fn router(state: AppState) -> Router {
         .precompressed_gzip()
         .fallback(ServeFile::new(dist.join("index.html")));
     Router::new()
-        .nest("/api", api::router().merge(auth::router()))
+        .nest(
+            "/api",
+            api::router().merge(auth::router()).merge(admin::router()),
+        )
         .merge(sync_ws::router())
         .merge(export::router())
         .fallback_service(static_files)

@@ -6,9 +6,9 @@
 
 use super::AppState;
 use super::api::{RoundQuery, readable_report};
-use crate::round::{self, projection, read_view};
 use super::auth::Principal;
 use super::error::{AppError, Result};
+use crate::round::{self, projection, read_view};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
