@@ -246,7 +246,11 @@ impl Row {
         };
         let lower = s.to_lowercase();
         let mut first = None;
-        for v in [lower.clone(), lower.replace('_', "-"), lower.replace('-', "_")] {
+        for v in [
+            lower.clone(),
+            lower.replace('_', "-"),
+            lower.replace('-', "_"),
+        ] {
             match serde_json::from_value(serde_json::Value::String(v)) {
                 Ok(x) => return Ok(Some(x)),
                 Err(e) => {
@@ -255,7 +259,9 @@ impl Row {
             }
         }
         let e = first.unwrap_or_default();
-        let names = e.split_once("expected one of ").map(|(_, n)| n.replace('`', ""));
+        let names = e
+            .split_once("expected one of ")
+            .map(|(_, n)| n.replace('`', ""));
         Err(self.err(match names {
             Some(n) => format!("{col}: unknown value {s:?} ({n})"),
             None => format!("{col}: {s:?}: {e}"),
@@ -282,10 +288,7 @@ pub(crate) fn key_values(
         let name = normal(&row.need("key")?);
         let Some(key) = scalars.iter().chain(lists).find(|k| **k == name) else {
             let known: Vec<&str> = scalars.iter().chain(lists).copied().collect();
-            return Err(row.err(format!(
-                "unknown key {name:?} (keys: {})",
-                known.join(", ")
-            )));
+            return Err(row.err(format!("unknown key {name:?} (keys: {})", known.join(", "))));
         };
         if let Some((_, r)) = rows.iter().find(|(k, _)| k == key)
             && scalars.contains(key)
@@ -316,7 +319,10 @@ impl KeyValues {
 
     /// Every row of a key, in order.
     pub(crate) fn all<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s Row> + 's {
-        self.rows.iter().filter(move |(k, _)| *k == key).map(|(_, r)| r)
+        self.rows
+            .iter()
+            .filter(move |(k, _)| *k == key)
+            .map(|(_, r)| r)
     }
 
     /// A key's text, if given.

@@ -26,11 +26,19 @@ pub fn read(bytes: &[u8]) -> Result<Template, SheetError> {
     choices.all_used("list", "a choice field or records column")?;
     columns.all_used("field", "a records field")?;
     let rules = match book.table(&RULES)? {
-        Some(t) => t.rows.iter().map(|r| rule(r, &mut at)).collect::<Result<_, _>>()?,
+        Some(t) => t
+            .rows
+            .iter()
+            .map(|r| rule(r, &mut at))
+            .collect::<Result<_, _>>()?,
         None => Vec::new(),
     };
     let figures = match book.table(&FIGURES)? {
-        Some(t) => t.rows.iter().map(|r| figure(r, &mut at)).collect::<Result<_, _>>()?,
+        Some(t) => t
+            .rows
+            .iter()
+            .map(|r| figure(r, &mut at))
+            .collect::<Result<_, _>>()?,
         None => Vec::new(),
     };
     let report = super::report::read(&mut book, &mut at)?;
@@ -102,7 +110,11 @@ impl<T> Lists<T> {
         for row in table.iter().flat_map(|t| &t.rows) {
             let (key, id, x) = item(row)?;
             at.add(sheet, &format!("{key}.{id}"), row.number);
-            items.entry(key).or_insert((row.number, Vec::new())).1.push(x);
+            items
+                .entry(key)
+                .or_insert((row.number, Vec::new()))
+                .1
+                .push(x);
         }
         Ok(Lists { sheet, items })
     }
@@ -189,8 +201,16 @@ fn sections(
                 ))),
                 _ => Ok(()),
             };
-            differs("section_title", row.text("section_title")?, Some(s.title.clone()))?;
-            differs("section_title_en", row.text("section_title_en")?, s.title_en.clone())?;
+            differs(
+                "section_title",
+                row.text("section_title")?,
+                Some(s.title.clone()),
+            )?;
+            differs(
+                "section_title_en",
+                row.text("section_title_en")?,
+                s.title_en.clone(),
+            )?;
             let scope: Scope = row.name("section_scope")?.unwrap_or_default();
             if row.has("section_scope") && scope != s.scope {
                 return Err(row.err(format!(

@@ -75,7 +75,11 @@ pub(super) fn read(book: &mut Book, at: &mut Origins) -> Result<Option<ReportTex
         return Ok(None);
     }
     let head = head.filter(|t| !t.rows.is_empty()).ok_or_else(|| {
-        SheetError::new("report", None, "the report needs this sheet, with its subject")
+        SheetError::new(
+            "report",
+            None,
+            "the report needs this sheet, with its subject",
+        )
     })?;
     let kv = key_values(&head, SCALARS, LISTS)?;
     let mut r: ReportText = serde_json::from_value(serde_json::json!({
@@ -174,9 +178,7 @@ fn body_item(row: &Row, at: &mut Origins) -> Result<BodyItem, SheetError> {
             }
         }
         _ => {
-            return Err(row.err(format!(
-                "kind: unknown body item {kind:?} ({BODY_KINDS})"
-            )));
+            return Err(row.err(format!("kind: unknown body item {kind:?} ({BODY_KINDS})")));
         }
     })
 }
@@ -184,8 +186,8 @@ fn body_item(row: &Row, at: &mut Origins) -> Result<BodyItem, SheetError> {
 fn footnote(row: &Row, at: &mut Origins) -> Result<FootnoteSpec, SheetError> {
     let id = row.need("id")?;
     at.add("report_footnotes", &id, row.number);
-    let mut f: FootnoteSpec = serde_json::from_value(serde_json::json!({ "id": id }))
-        .expect("a footnote's defaults");
+    let mut f: FootnoteSpec =
+        serde_json::from_value(serde_json::json!({ "id": id })).expect("a footnote's defaults");
     let sheet = "report_footnotes";
     f.text = wording(row, "text", sheet, at)?;
     f.list = row.text("list")?;

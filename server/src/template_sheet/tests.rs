@@ -94,17 +94,89 @@ fn small() -> Book {
             "fields",
             rows(&[
                 &[
-                    "section", "Section Title", "section_scope", "id", "Label", "type",
-                    "required", "min", "max", "aggregate", "order_by", "notes",
+                    "section",
+                    "Section Title",
+                    "section_scope",
+                    "id",
+                    "Label",
+                    "type",
+                    "required",
+                    "min",
+                    "max",
+                    "aggregate",
+                    "order_by",
+                    "notes",
                 ],
                 &[
-                    "chung", "Thông tin chung", "", "villages", "Số thôn", "integer", "yes",
-                    "0", "200", "sum", "", "tổng số thôn",
+                    "chung",
+                    "Thông tin chung",
+                    "",
+                    "villages",
+                    "Số thôn",
+                    "integer",
+                    "yes",
+                    "0",
+                    "200",
+                    "sum",
+                    "",
+                    "tổng số thôn",
                 ],
-                &["", "", "", "points", "Số điểm", "Integer", "Có", "0", "", "sum", "", ""],
-                &["chung", "", "", "active", "Có hoạt động", "yes_no", "", "", "", "count_yes", "", ""],
-                &["hoat-dong", "Hoạt động", "any", "events", "Sự kiện", "records", "", "", "", "list", "date", ""],
-                &["hoat-dong", "", "", "kind", "Loại", "choice", "no", "", "", "", "", ""],
+                &[
+                    "",
+                    "",
+                    "",
+                    "points",
+                    "Số điểm",
+                    "Integer",
+                    "Có",
+                    "0",
+                    "",
+                    "sum",
+                    "",
+                    "",
+                ],
+                &[
+                    "chung",
+                    "",
+                    "",
+                    "active",
+                    "Có hoạt động",
+                    "yes_no",
+                    "",
+                    "",
+                    "",
+                    "count_yes",
+                    "",
+                    "",
+                ],
+                &[
+                    "hoat-dong",
+                    "Hoạt động",
+                    "any",
+                    "events",
+                    "Sự kiện",
+                    "records",
+                    "",
+                    "",
+                    "",
+                    "list",
+                    "date",
+                    "",
+                ],
+                &[
+                    "hoat-dong",
+                    "",
+                    "",
+                    "kind",
+                    "Loại",
+                    "choice",
+                    "no",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
             ]),
         ),
         (
@@ -135,7 +207,13 @@ fn small() -> Book {
             "figures",
             rows(&[
                 &["id", "label", "kind", "numerator", "denominator"],
-                &["per_village", "Điểm mỗi thôn", "ratio", "points", "villages"],
+                &[
+                    "per_village",
+                    "Điểm mỗi thôn",
+                    "ratio",
+                    "points",
+                    "villages",
+                ],
             ]),
         ),
         ("ghi chú", rows(&[&["anything", "at all"]])),
@@ -277,7 +355,11 @@ fn a_hand_typed_workbook_reads_into_the_template_meant() {
 
 /// Sets the cell of `sheet` at spreadsheet row `row` under header `col`.
 fn set(book: &mut Book, sheet: &str, row: usize, col: &str, value: &str) {
-    let rows = &mut book.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(sheet)).expect("sheet").1;
+    let rows = &mut book
+        .iter_mut()
+        .find(|(n, _)| n.eq_ignore_ascii_case(sheet))
+        .expect("sheet")
+        .1;
     let c = rows[0]
         .iter()
         .position(|h| h.eq_ignore_ascii_case(col))
@@ -328,7 +410,10 @@ fn a_missing_fields_sheet_is_named() {
     b.retain(|(n, _)| *n != "fields");
     let e = error(&b);
     assert_eq!((e.sheet.as_str(), e.row), ("fields", None));
-    assert_eq!(e.to_string(), "sheet \"fields\": the workbook has no \"fields\" sheet");
+    assert_eq!(
+        e.to_string(),
+        "sheet \"fields\": the workbook has no \"fields\" sheet"
+    );
 }
 
 #[test]
@@ -397,5 +482,8 @@ fn report_mistakes_point_at_their_rows() {
     set(&mut b, "report_body", 4, "level", "2");
     let r = read(&xlsx(&b)).expect("reads").report.expect("a report");
     assert_eq!(r.body.len(), 3);
-    assert_eq!(r.body[1].text.as_ref().map(|t| t.source()), Some("Có {villages} thôn."));
+    assert_eq!(
+        r.body[1].text.as_ref().map(|t| t.source()),
+        Some("Có {villages} thôn.")
+    );
 }
