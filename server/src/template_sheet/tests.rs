@@ -328,6 +328,9 @@ fn a_missing_fields_sheet_is_named() {
         e.to_string(),
         "sheet \"fields\": the workbook has no \"fields\" sheet"
     );
+    let e = read(b"not a workbook").expect_err("an error");
+    assert_eq!((e.sheet.as_str(), e.row), ("", None));
+    assert!(e.to_string().starts_with("not an .xlsx workbook"), "{e}");
 }
 
 #[test]
