@@ -212,18 +212,18 @@ pub(super) fn write(wb: &mut Workbook, r: Option<&ReportText>) -> Result<(), Xls
     let mut notes = Vec::new();
     if let Some(r) = r {
         let kv = |k: &str, v: &str| Line::default().text("key", k).text("value", v);
-        let mut r2 = r.clone();
-        let mut list = |head: &mut Vec<Line>, key: &str| {
-            let lines = list_of(&mut r2, key);
+        // An empty list still names its key, so that it reads back empty
+        // rather than as the default.
+        let list = |head: &mut Vec<Line>, key: &str, lines: &[Text]| {
             if lines.is_empty() {
                 head.push(kv(key, ""));
             }
             head.extend(lines.iter().map(|t| kv(key, t.source())));
         };
         head.push(kv("kind", r.kind.source()));
-        list(&mut head, "issuer");
+        list(&mut head, "issuer", &r.issuer);
         head.push(kv("number", r.number.source()));
-        list(&mut head, "national");
+        list(&mut head, "national", &r.national);
         head.push(kv("place", r.place.source()));
         if let Some(d) = &r.date_field {
             head.push(kv("date_field", d));
@@ -234,8 +234,8 @@ pub(super) fn write(wb: &mut Workbook, r: Option<&ReportText>) -> Result<(), Xls
         head.push(kv("dates", &serde_name(&r.dates)));
         head.push(kv("missing", &r.missing));
         head.push(kv("recipients_title", r.recipients_title.source()));
-        list(&mut head, "recipients");
-        list(&mut head, "signature");
+        list(&mut head, "recipients", &r.recipients);
+        list(&mut head, "signature", &r.signature);
         head.push(kv("signer", r.signer.source()));
         body = r.body.iter().map(body_line).collect();
         notes = r.footnotes.iter().map(footnote_line).collect();

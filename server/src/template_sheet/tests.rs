@@ -5,6 +5,7 @@
 use super::{SheetError, read, to_toml, write};
 use rust_xlsxwriter::Workbook;
 use shared::period::PeriodKind;
+use shared::report_text::{FootnoteSpec, ReportText, Text};
 use shared::template::{
     Aggregate, ChoiceOption, Column, CompareOp, Field, FieldType, Figure, FigureKind, Operand,
     Rule, Scope, Section, Template,
@@ -30,7 +31,6 @@ fn shipped() -> Vec<(String, Template)> {
 #[test]
 fn shipped_templates_survive_the_spreadsheet() {
     for (path, t) in shipped() {
-        assert!(t.report.is_some() || path.contains("duoi-nuoc"));
         let bytes = write(&t).unwrap_or_else(|e| panic!("{path}: {e}"));
         let back = read(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(back, t, "{path}");
@@ -45,14 +45,14 @@ fn shipped_templates_survive_to_toml() {
     }
 }
 
-/// A workbook as a person types it: each sheet a list of rows of cells, a
-/// cell that is a number is typed (and stored) as a number, "" is left empty.
-type Book = Vec<(&'static str, Vec<Vec<String>>)>;
+/// A workbook as a person types it: sheets of rows of cells; a cell that is
+/// a number is typed (and stored) as a number, "" is left empty.
+type Book = Vec<(String, Vec<Vec<String>>)>;
 
 fn xlsx(book: &Book) -> Vec<u8> {
     let mut wb = Workbook::new();
     for (name, rows) in book {
-        let ws = wb.add_worksheet().set_name(*name).expect("a sheet name");
+        let ws = wb.add_worksheet().set_name(name).expect("a sheet name");
         for (r, row) in rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32, c as u16);
@@ -67,157 +67,69 @@ fn xlsx(book: &Book) -> Vec<u8> {
     wb.save_to_buffer().expect("a workbook")
 }
 
-fn rows(text: &[&[&str]]) -> Vec<Vec<String>> {
-    text.iter()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect()
+/// Sheets written as text: `== name` starts a sheet, then one line per row
+/// with cells between `|` (trimmed).
+fn book(text: &str) -> Book {
+    let mut out: Book = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match (line.strip_prefix("== "), out.last_mut()) {
+            (Some(name), _) => out.push((name.to_string(), Vec::new())),
+            (None, Some((_, rows))) => {
+                rows.push(line.split('|').map(|c| c.trim().to_string()).collect())
+            }
+            (None, None) => panic!("a sheet first"),
+        }
+    }
+    out
 }
 
 /// A small template as an administrator would type it: capitalised and
-/// spaced headers, `yes`/`Có` for required, a blank section cell continuing
-/// the section above, choice values typed as numbers, a `yes_no` type.
+/// spaced headers and sheet names, `yes`/`Có` for required, a blank section
+/// cell continuing the section above, choice values typed as numbers, a
+/// `yes_no` type, a notes column and a sheet of the administrator's own.
+const SMALL: &str = "
+== Settings
+key           | value
+id            | thu-nghiem
+version       | 2
+title         | Báo cáo thử nghiệm
+filled_by     | commune
+period        | half_year
+deadline_days | 10
+
+== fields
+section   | Section Title   | section_scope | id       | Label        | type    | required | min | max | aggregate | order_by | notes
+chung     | Thông tin chung |               | villages | Số thôn      | integer | yes      | 0   | 200 | sum       |          | tổng số thôn
+          |                 |               | points   | Số điểm      | Integer | Có       | 0   |     | sum       |          |
+chung     |                 |               | active   | Có hoạt động | yes_no  |          |     |     | count_yes |          |
+hoat-dong | Hoạt động       | any           | events   | Sự kiện      | records |          |     |     | list      | date     |
+hoat-dong |                 |               | kind     | Loại         | choice  | no       |     |     |           |          |
+
+== columns
+field  | id     | label    | type    | required | max
+events | date   | Ngày     | date    | yes      |
+events | people | Số người | integer |          | 1000
+
+== choices
+list | value | label
+kind | 1     | Một
+kind | 2     | Hai
+
+== rules
+id | left     | op | right    | message           | warning
+r1 | points   | <= | villages | Không quá số thôn |
+r2 | villages | <  | 500      | Quá nhiều thôn    | yes
+
+== figures
+id          | label         | kind  | numerator | denominator
+per_village | Điểm mỗi thôn | ratio | points    | villages
+
+== ghi chú
+anything | at all
+";
+
 fn small() -> Book {
-    vec![
-        (
-            "Settings",
-            rows(&[
-                &["key", "value"],
-                &["id", "thu-nghiem"],
-                &["version", "2"],
-                &["title", "Báo cáo thử nghiệm "],
-                &["filled_by", "commune"],
-                &["period", "half_year"],
-                &["deadline_days", "10"],
-            ]),
-        ),
-        (
-            "fields",
-            rows(&[
-                &[
-                    "section",
-                    "Section Title",
-                    "section_scope",
-                    "id",
-                    "Label",
-                    "type",
-                    "required",
-                    "min",
-                    "max",
-                    "aggregate",
-                    "order_by",
-                    "notes",
-                ],
-                &[
-                    "chung",
-                    "Thông tin chung",
-                    "",
-                    "villages",
-                    "Số thôn",
-                    "integer",
-                    "yes",
-                    "0",
-                    "200",
-                    "sum",
-                    "",
-                    "tổng số thôn",
-                ],
-                &[
-                    "",
-                    "",
-                    "",
-                    "points",
-                    "Số điểm",
-                    "Integer",
-                    "Có",
-                    "0",
-                    "",
-                    "sum",
-                    "",
-                    "",
-                ],
-                &[
-                    "chung",
-                    "",
-                    "",
-                    "active",
-                    "Có hoạt động",
-                    "yes_no",
-                    "",
-                    "",
-                    "",
-                    "count_yes",
-                    "",
-                    "",
-                ],
-                &[
-                    "hoat-dong",
-                    "Hoạt động",
-                    "any",
-                    "events",
-                    "Sự kiện",
-                    "records",
-                    "",
-                    "",
-                    "",
-                    "list",
-                    "date",
-                    "",
-                ],
-                &[
-                    "hoat-dong",
-                    "",
-                    "",
-                    "kind",
-                    "Loại",
-                    "choice",
-                    "no",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ],
-            ]),
-        ),
-        (
-            "columns",
-            rows(&[
-                &["field", "id", "label", "type", "required", "max"],
-                &["events", "date", "Ngày", "date", "yes", ""],
-                &["events", "people", "Số người", "integer", "", "1000"],
-            ]),
-        ),
-        (
-            "choices",
-            rows(&[
-                &["list", "value", "label"],
-                &["kind", "1", "Một"],
-                &["kind", "2", "Hai"],
-            ]),
-        ),
-        (
-            "rules",
-            rows(&[
-                &["id", "left", "op", "right", "message", "warning"],
-                &["r1", "points", "<=", "villages", "Không quá số thôn", ""],
-                &["r2", "villages", "<", "500", "Quá nhiều thôn", "yes"],
-            ]),
-        ),
-        (
-            "figures",
-            rows(&[
-                &["id", "label", "kind", "numerator", "denominator"],
-                &[
-                    "per_village",
-                    "Điểm mỗi thôn",
-                    "ratio",
-                    "points",
-                    "villages",
-                ],
-            ]),
-        ),
-        ("ghi chú", rows(&[&["anything", "at all"]])),
-    ]
+    book(SMALL)
 }
 
 fn small_expected() -> Template {
@@ -347,7 +259,9 @@ fn small_expected() -> Template {
 
 #[test]
 fn a_hand_typed_workbook_reads_into_the_template_meant() {
-    let t = read(&xlsx(&small())).expect("reads");
+    let mut b = small();
+    set(&mut b, "settings", 4, "value", "  Báo cáo thử nghiệm \t");
+    let t = read(&xlsx(&b)).expect("reads");
     assert_eq!(t, small_expected());
     // And it goes back out and in again unchanged.
     assert_eq!(read(&write(&t).expect("writes")).expect("reads"), t);
@@ -407,13 +321,16 @@ fn a_duplicate_field_id_is_reported_at_the_second_row() {
 #[test]
 fn a_missing_fields_sheet_is_named() {
     let mut b = small();
-    b.retain(|(n, _)| *n != "fields");
+    b.retain(|(n, _)| n != "fields");
     let e = error(&b);
     assert_eq!((e.sheet.as_str(), e.row), ("fields", None));
     assert_eq!(
         e.to_string(),
         "sheet \"fields\": the workbook has no \"fields\" sheet"
     );
+    let e = read(b"not a workbook").expect_err("an error");
+    assert_eq!((e.sheet.as_str(), e.row), ("", None));
+    assert!(e.to_string().starts_with("not an .xlsx workbook"), "{e}");
 }
 
 #[test]
@@ -456,26 +373,22 @@ fn other_check_failures_point_at_their_rows() {
 #[test]
 fn report_mistakes_point_at_their_rows() {
     let mut b = small();
-    b.push((
-        "report",
-        rows(&[
-            &["key", "value"],
-            &["issuer", "ỦY BAN NHÂN DÂN"],
-            &["subject", "Báo cáo {per_village.value}"],
-            &["signer", "{nobody}"],
-        ]),
+    b.extend(book(
+        "== report
+         key     | value
+         issuer  | ỦY BAN NHÂN DÂN
+         subject | Báo cáo {per_village.value}
+         signer  | {nobody}",
     ));
     let e = error(&b);
     assert_eq!((e.sheet.as_str(), e.row), ("report", Some(4)), "{e}");
     b.last_mut().expect("report").1.pop();
-    b.push((
-        "report_body",
-        rows(&[
-            &["kind", "text", "level"],
-            &["heading", "I. CHUNG", ""],
-            &["", "Có {villages} thôn.", ""],
-            &["heading", "1. Chi tiết", "7"],
-        ]),
+    b.extend(book(
+        "== report_body
+         kind    | text               | level
+         heading | I. CHUNG           |
+                 | Có {villages} thôn. |
+         heading | 1. Chi tiết        | 7",
     ));
     let e = error(&b);
     assert_eq!((e.sheet.as_str(), e.row), ("report_body", Some(4)), "{e}");
@@ -485,5 +398,65 @@ fn report_mistakes_point_at_their_rows() {
     assert_eq!(
         r.body[1].text.as_ref().map(|t| t.source()),
         Some("Có {villages} thôn.")
+    );
+}
+
+#[test]
+fn odd_corners_survive_both_ways() {
+    let mut t = small_expected();
+    t.title_en = Some("Trial".into());
+    t.sections.push(Section {
+        id: "trong".into(),
+        title: "Chưa có trường".into(),
+        title_en: None,
+        scope: Scope::Parent,
+        fields: Vec::new(),
+    });
+    let f = &mut t.sections[0].fields[1];
+    f.ty = FieldType::Decimal {
+        min: Some(0.5),
+        max: Some(1e6),
+    };
+    f.aggregate = Some(Aggregate::Average);
+    f.renamed_from = vec!["diem".into(), "so_diem".into()];
+    f.help = Some("Ghi chú: \"điểm\" {không phải} chỗ giữ".into());
+    t.rules[1].right = Operand::Number(-2.25);
+    let mut r = ReportText::generic(&t);
+    r.national = Vec::new();
+    r.missing = " – ".into();
+    r.footnotes.push(FootnoteSpec {
+        separator: " ".into(),
+        prefix: Text::parse("  Ghi chú: ").expect("text"),
+        ..serde_json::from_value(serde_json::json!({"id": "n1", "text": "Một {{chú thích}}"}))
+            .expect("a footnote")
+    });
+    t.report = Some(r);
+    t.check().expect("valid");
+    assert_eq!(read(&write(&t).expect("writes")).expect("reads"), t);
+    assert_eq!(
+        Template::from_toml(&to_toml(&t).expect("toml")).expect("reads"),
+        t
+    );
+}
+
+#[test]
+fn what_the_layout_cannot_hold_is_refused_not_written_wrong() {
+    let mut t = small_expected();
+    let mut r = ReportText::generic(&t);
+    r.national = vec![Text::parse("").expect("text")];
+    t.report = Some(r);
+    let e = write(&t).expect_err("refused");
+    assert!(e.contains("its report would read back differently"), "{e}");
+}
+
+#[test]
+fn a_choice_list_that_names_no_choice_is_reported() {
+    let mut b = small();
+    set(&mut b, "choices", 3, "list", "villages");
+    let e = error(&b);
+    assert_eq!((e.sheet.as_str(), e.row), ("choices", Some(3)), "{e}");
+    assert_eq!(
+        e.message,
+        "list \"villages\" is not a choice field or records column"
     );
 }
