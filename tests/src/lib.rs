@@ -9,6 +9,7 @@ pub mod js_peer;
 pub mod link;
 pub mod native_client;
 pub mod pg;
+pub mod province;
 pub mod server;
 
 pub use native_client::NativeClient;
