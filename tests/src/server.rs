@@ -350,6 +350,28 @@ impl TestServer {
         (status, headers, body)
     }
 
+    /// POSTs JSON as the holder of `token`; returns status and JSON body.
+    pub async fn post_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let req = self.http.post(format!("{}{path}", self.url()));
+        answer(req.bearer_auth(token).json(&body)).await
+    }
+
+    /// POSTs raw bytes (a file upload) as the holder of `token`.
+    pub async fn post_bytes_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let req = self.http.post(format!("{}{path}", self.url()));
+        answer(req.bearer_auth(token).body(body)).await
+    }
+
     /// Logs in and returns the session token.
     pub async fn login(&self, user: &str, password: &str) -> String {
         let (status, body) = self
