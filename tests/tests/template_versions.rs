@@ -239,3 +239,118 @@ async fn a_phone_on_the_old_version_keeps_syncing_after_the_server_moves_on() {
     assert!(body["fields"].get("bonus").is_none(), "{body}");
     assert_eq!(body["fields"]["board_decision"], "Số 5/QĐ-UBND", "{body}");
 }
+
+/// Issue 17: version 2 is added with `baocao template add` while the server
+/// runs and a phone holds a version 1 draft with values not yet sent. The
+/// server serves version 2 without a restart; the phone meets it on its next
+/// bootstrap, migrates and syncs, and every value is kept. A "version 2"
+/// that would change a field's type is refused and changes nothing.
+#[tokio::test]
+async fn a_version_added_while_the_server_runs_migrates_a_phones_v1_draft() {
+    const LIMIT: Duration = Duration::from_secs(20);
+    let root = baocao_tests::repo_root();
+    let v1_text = std::fs::read_to_string(root.join("templates/bao-ve-tre-em.toml")).expect("v1");
+    let v1 = Template::from_toml(&v1_text).expect("v1 parses");
+    let server = TestServer::start_with_accounts().await;
+    let token = server.login("cb-ba-dinh", "baocao-demo").await;
+    let key = ReportKey::new("bao-ve-tre-em", "ba-dinh", "2024-H2");
+    let id = key.document_id();
+
+    // A draft under version 1, partly synced, partly still on the phone.
+    let mut phone = NativeClient::new("phone-v1", v1);
+    phone
+        .edit(&key, |r| {
+            r.set_field("officers", Some(&Value::Int(4))).unwrap()
+        })
+        .await;
+    phone.connect(&server.ws_url_as(&token)).await.unwrap();
+    phone.sync_until_acked(&[id], LIMIT).await.unwrap();
+    phone.disconnect().await;
+    phone
+        .edit(&key, |r| {
+            r.set_field("board_decision", Some(&Value::Str("Số 5/QĐ-UBND".into())))
+                .unwrap();
+            r.set_narrative("assessment", "Còn thiếu cộng tác viên.")
+                .unwrap();
+            r.add_record("trainings", "rec-1").unwrap();
+            r.set_record_value("trainings", "rec-1", "participants", Some(&Value::Int(80)))
+                .unwrap();
+        })
+        .await;
+
+    // A wrong version 2 (a number field turned into text) is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("v2-sai.toml");
+    let officers = "id = \"officers\"\n";
+    let at = v1_text.find(officers).expect("officers field");
+    let type_at = at + v1_text[at..].find("type = \"integer\"").expect("its type");
+    let wrong = version_2(&v1_text).replacen(
+        &v1_text[at..type_at + "type = \"integer\"".len()],
+        &v1_text[at..type_at + "type = \"integer\"".len()].replace("integer", "text"),
+        1,
+    );
+    std::fs::write(&bad, &wrong).unwrap();
+    let (ok, out, err) = server.admin(&["template", "add", bad.to_str().unwrap()], None);
+    assert!(!ok && err.contains("officers"), "{out}{err}");
+
+    // The right version 2, added while the server runs.
+    let good = dir.path().join("v2.toml");
+    std::fs::write(&good, version_2(&v1_text)).unwrap();
+    let (ok, out, err) = server.admin(&["template", "add", good.to_str().unwrap()], None);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("version 2 replaces version 1"), "{out}");
+
+    // The phone's next bootstrap has version 2.
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    let v2 = loop {
+        let t = baocao_tests::province::served_template(&server, &token, "bao-ve-tre-em")
+            .await
+            .expect("served");
+        if t.version == 2 {
+            break t;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still version {}",
+            t.version
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    phone.set_template(v2.clone());
+    phone
+        .edit(&key, |r| {
+            let moves = r.migrate().expect("migrate");
+            assert_eq!(moves.len(), 2, "{moves:?}");
+        })
+        .await;
+    phone.connect(&server.ws_url_as(&token)).await.unwrap();
+    phone.sync_until_acked(&[id], LIMIT).await.unwrap();
+    assert!(phone.refused.is_empty(), "{:?}", phone.refused);
+
+    let (_, body) = server
+        .get_json_as(&token, &format!("/api/reports/{id}"))
+        .await;
+    let view: ReportView = serde_json::from_value(body.clone()).unwrap();
+    assert_eq!(view.fields.get("officers"), Some(&Value::Int(4)));
+    assert_eq!(
+        view.fields.get("board_decision_ref"),
+        Some(&Value::Str("Số 5/QĐ-UBND".into()))
+    );
+    assert_eq!(
+        view.records["training_classes"][0]
+            .values
+            .get("participants"),
+        Some(&Value::Int(80))
+    );
+    let kept = retired(&v2, &view);
+    assert_eq!(
+        kept.narratives.get("assessment").map(String::as_str),
+        Some("Còn thiếu cộng tác viên.")
+    );
+    // Version 1 stays readable.
+    let (ok, old, _) = server.admin(
+        &["template", "show", "bao-ve-tre-em", "--version", "1"],
+        None,
+    );
+    assert!(ok && old.contains("board_decision"), "{old}");
+}
