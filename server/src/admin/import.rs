@@ -76,7 +76,7 @@ fn rows(text: &str, header: &[&str], report: &mut ImportReport) -> Vec<(usize, V
 }
 
 fn progress(done: usize, total: usize) {
-    if done % 500 == 0 || done == total {
+    if done.is_multiple_of(500) || done == total {
         eprintln!("{done}/{total} rows");
     }
 }

@@ -44,7 +44,7 @@ fn find<'c>(catalog: &'c Catalog, id: &RoundId) -> Result<&'c Round> {
 }
 
 fn state(r: &Round) -> serde_json::Value {
-    json!({ "deadline": r.deadline.map(|d| d.to_string()), "closed": r.closed })
+    json!({ "deadline": r.deadline.map(|d| d.to_iso()), "closed": r.closed })
 }
 
 /// Stores a round's units as the tree has them now.
@@ -174,7 +174,7 @@ pub async fn open(
         .bind(&round.template)
         .bind(&round.period)
         .bind(&round.unit)
-        .bind(deadline.map(|d| d.to_string()))
+        .bind(deadline.map(|d| d.to_iso()))
         .execute(&mut *tx)
         .await?;
     let units = store_snapshot(&mut tx, &catalog.tree, &round).await?;
@@ -184,7 +184,7 @@ pub async fn open(
         scope: Some(&id.unit),
         before: None,
         after: Some(json!({
-            "deadline": deadline.map(|d| d.to_string()),
+            "deadline": deadline.map(|d| d.to_iso()),
             "reporting_units": reporting,
             "units": units,
         })),
@@ -207,7 +207,7 @@ pub async fn set_deadline(
     sqlx::query(
         "UPDATE rounds SET deadline = $1 WHERE template = $2 AND period = $3 AND unit = $4",
     )
-    .bind(deadline.map(|d| d.to_string()))
+    .bind(deadline.map(|d| d.to_iso()))
     .bind(&id.template)
     .bind(&id.period)
     .bind(&id.unit)

@@ -519,7 +519,7 @@ pub(super) async fn round(c: RoundCommand) -> Result<(), String> {
         RoundCommand::List(d) => {
             let (_, cat) = d.open().await?;
             for r in &cat.rounds {
-                let deadline = r.deadline.map_or_else(|| "-".into(), |d| d.to_string());
+                let deadline = r.deadline.map_or_else(|| "-".into(), |d| d.to_iso());
                 let state = if r.closed { "closed" } else { "open" };
                 println!(
                     "{}\t{}\t{}\t{deadline}\t{state}",
