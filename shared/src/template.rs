@@ -178,6 +178,21 @@ impl FieldType {
         !matches!(self, FieldType::Narrative | FieldType::Records { .. })
     }
 
+    /// The type's name without its settings (limits, options, columns), as
+    /// templates write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldType::Integer { .. } => "integer",
+            FieldType::Decimal { .. } => "decimal",
+            FieldType::Bool => "bool",
+            FieldType::Date => "date",
+            FieldType::Choice { .. } => "choice",
+            FieldType::Text { .. } => "text",
+            FieldType::Narrative => "narrative",
+            FieldType::Records { .. } => "records",
+        }
+    }
+
     /// True for number types.
     pub fn is_number(&self) -> bool {
         matches!(self, FieldType::Integer { .. } | FieldType::Decimal { .. })

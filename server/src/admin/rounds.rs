@@ -193,6 +193,37 @@ pub async fn open(
     Ok(round)
 }
 
+/// Stores a round's deadline and state and records the change.
+async fn update(
+    pool: &Pool,
+    actor: &Actor,
+    action: &str,
+    before: &Round,
+    after: &Round,
+) -> Result<()> {
+    let mut tx = begin(pool).await?;
+    sqlx::query(
+        "UPDATE rounds SET deadline = $1, closed = $2 \
+         WHERE template = $3 AND period = $4 AND unit = $5",
+    )
+    .bind(after.deadline.map(|d| d.to_iso()))
+    .bind(i64::from(after.closed))
+    .bind(&after.template)
+    .bind(&after.period)
+    .bind(&after.unit)
+    .execute(&mut *tx)
+    .await?;
+    let target = format!("{} {} {}", after.template, after.period, after.unit);
+    let change = Change {
+        action,
+        target: &target,
+        scope: Some(&after.unit),
+        before: Some(state(before)),
+        after: Some(state(after)),
+    };
+    finish(tx, actor, change).await
+}
+
 /// Sets (or, with none, clears) a round's deadline.
 pub async fn set_deadline(
     pool: &Pool,
@@ -203,28 +234,11 @@ pub async fn set_deadline(
 ) -> Result<()> {
     let r = find(catalog, id)?;
     actor.may_manage(catalog, &id.unit)?;
-    let mut tx = begin(pool).await?;
-    sqlx::query(
-        "UPDATE rounds SET deadline = $1 WHERE template = $2 AND period = $3 AND unit = $4",
-    )
-    .bind(deadline.map(|d| d.to_iso()))
-    .bind(&id.template)
-    .bind(&id.period)
-    .bind(&id.unit)
-    .execute(&mut *tx)
-    .await?;
     let after = Round {
         deadline,
         ..r.clone()
     };
-    let change = Change {
-        action: "round.set-deadline",
-        target: &id.target(),
-        scope: Some(&id.unit),
-        before: Some(state(r)),
-        after: Some(state(&after)),
-    };
-    finish(tx, actor, change).await
+    update(pool, actor, "round.set-deadline", r, &after).await
 }
 
 /// Closes (locks its reports) or reopens a round.
@@ -244,28 +258,14 @@ pub async fn set_closed(
             if closed { "closed" } else { "open" }
         )));
     }
-    let mut tx = begin(pool).await?;
-    sqlx::query("UPDATE rounds SET closed = $1 WHERE template = $2 AND period = $3 AND unit = $4")
-        .bind(i64::from(closed))
-        .bind(&id.template)
-        .bind(&id.period)
-        .bind(&id.unit)
-        .execute(&mut *tx)
-        .await?;
     let after = Round {
         closed,
         ..r.clone()
     };
-    let change = Change {
-        action: if closed {
-            "round.close"
-        } else {
-            "round.reopen"
-        },
-        target: &id.target(),
-        scope: Some(&id.unit),
-        before: Some(state(r)),
-        after: Some(state(&after)),
+    let action = if closed {
+        "round.close"
+    } else {
+        "round.reopen"
     };
-    finish(tx, actor, change).await
+    update(pool, actor, action, r, &after).await
 }

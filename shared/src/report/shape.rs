@@ -204,19 +204,6 @@ fn describe(v: &automerge::Value<'_>) -> String {
     }
 }
 
-fn type_name(ty: &FieldType) -> &'static str {
-    match ty {
-        FieldType::Integer { .. } => "integer",
-        FieldType::Decimal { .. } => "decimal",
-        FieldType::Bool => "bool",
-        FieldType::Date => "date",
-        FieldType::Choice { .. } => "choice",
-        FieldType::Text { .. } => "text",
-        FieldType::Narrative => "narrative",
-        FieldType::Records { .. } => "records",
-    }
-}
-
 fn fits(ty: &FieldType, v: &automerge::Value<'_>) -> bool {
     product_scalar(v).is_some_and(|v| super::migrate::fits(ty, &v))
 }
@@ -293,7 +280,7 @@ impl<'t> Shape<'t> {
                         return err(
                             ShapeReason::Type,
                             k.as_str(),
-                            format!("{field:?} is a {} field, not records", type_name(ty)),
+                            format!("{field:?} is a {} field, not records", ty.name()),
                         );
                     }
                     None if self.old_ids.contains(field) || !b.is_empty() => None,
@@ -311,7 +298,7 @@ impl<'t> Shape<'t> {
                         return err(
                             ShapeReason::Type,
                             k.as_str(),
-                            format!("{field:?} is a {} field, not a narrative", type_name(ty)),
+                            format!("{field:?} is a {} field, not a narrative", ty.name()),
                         );
                     }
                     None if self.old_ids.contains(field) || !b.is_empty() => {}
@@ -426,7 +413,7 @@ impl<'t> Shape<'t> {
                             return err(
                                 ShapeReason::Type,
                                 path,
-                                format!("{} is not a {} value", describe(v), type_name(ty)),
+                                format!("{} is not a {} value", describe(v), ty.name()),
                             );
                         }
                     }
@@ -435,7 +422,7 @@ impl<'t> Shape<'t> {
                     return err(
                         ShapeReason::Type,
                         path,
-                        format!("a {} field holds no single value", type_name(ty)),
+                        format!("a {} field holds no single value", ty.name()),
                     );
                 }
                 None if self.old_ids.contains(&k) || !b.is_empty() => {
@@ -559,7 +546,7 @@ impl<'t> Shape<'t> {
                 Some(Some(c)) => err(
                     ShapeReason::Type,
                     path,
-                    format!("not a {} value", type_name(&c.ty)),
+                    format!("not a {} value", c.ty.name()),
                 ),
                 Some(None) => err(ShapeReason::UnknownKey, path, "no such column"),
                 None => err(ShapeReason::Type, path, "no column value"),

@@ -8,20 +8,6 @@
 use super::{FieldType, Template, TemplateError};
 use std::collections::HashMap;
 
-/// The kind of a type, without its settings (limits, options, columns).
-fn kind(t: &FieldType) -> &'static str {
-    match t {
-        FieldType::Integer { .. } => "integer",
-        FieldType::Decimal { .. } => "decimal",
-        FieldType::Bool => "bool",
-        FieldType::Date => "date",
-        FieldType::Choice { .. } => "choice",
-        FieldType::Text { .. } => "text",
-        FieldType::Narrative => "narrative",
-        FieldType::Records { .. } => "records",
-    }
-}
-
 impl Template {
     /// Checks that `self` may replace `old` as the template's next version.
     pub fn check_successor(&self, old: &Template) -> Result<(), TemplateError> {
@@ -57,13 +43,13 @@ impl Template {
                 let Some(was) = old_fields.get(id.as_str()) else {
                     continue;
                 };
-                if kind(was) != kind(&f.ty) {
+                if was.name() != f.ty.name() {
                     return Err(bad(format!(
                         "field {id:?} of version {} is {} and would become {} ({:?}): its values \
                          would not fit; give the new field a new id (the old values are kept as retired)",
                         old.version,
-                        kind(was),
-                        kind(&f.ty),
+                        was.name(),
+                        f.ty.name(),
                         f.id
                     )));
                 }
@@ -83,14 +69,14 @@ impl Template {
                 {
                     for c in b {
                         if let Some(o) = a.iter().find(|o| o.id == c.id)
-                            && kind(&o.ty) != kind(&c.ty)
+                            && o.ty.name() != c.ty.name()
                         {
                             return Err(bad(format!(
                                 "column {:?} of {:?} was {} and would become {}",
                                 c.id,
                                 f.id,
-                                kind(&o.ty),
-                                kind(&c.ty)
+                                o.ty.name(),
+                                c.ty.name()
                             )));
                         }
                     }
