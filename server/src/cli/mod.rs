@@ -4,12 +4,14 @@
 
 mod admin;
 mod report;
+mod rounds;
 
 use crate::config::Config;
 use crate::{catalog, db, demo, http, hub};
-use admin::{AuditArgs, ImportArgs, OrgCommand, RoundCommand, TemplateCommand, UserCommand};
+use admin::{ImportArgs, OrgCommand, UserCommand};
 use clap::{Args, Parser, Subcommand};
 use report::{CheckArgs, ExportArgs, FiguresArgs};
+use rounds::{AuditArgs, RoundCommand, TemplateCommand};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -241,9 +243,9 @@ pub async fn main() -> ExitCode {
         Command::Check(args) => report::check(args).await,
         Command::Org(c) => admin::org(c).await,
         Command::User(c) => admin::user(c).await,
-        Command::Round(c) => admin::round(c).await,
-        Command::Template(c) => admin::template(c).await,
-        Command::Audit(args) => admin::audit(args).await,
+        Command::Round(c) => rounds::round(c).await,
+        Command::Template(c) => rounds::template(c).await,
+        Command::Audit(args) => rounds::audit(args).await,
         Command::Import(args) => admin::import(args).await,
         Command::Migrate(args) => crate::migrate::run(&args.from, &args.to).await,
     };
