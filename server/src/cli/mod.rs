@@ -1,5 +1,5 @@
 //! Command-line interface: `baocao serve`, the one-shot report commands
-//! ([`report`]) and the administration ([`admin`]). Nothing past this module
+//! (`report`) and the administration (`admin`, `rounds`). Nothing past this module
 //! knows clap: `serve` turns its arguments into a [`Config`].
 
 mod admin;
