@@ -13,6 +13,8 @@ use shared::report::Excluded;
 use shared::{OrgUnit, ReportView, Template};
 use std::collections::BTreeMap;
 
+pub mod admin;
+
 /// `GET /api/bootstrap`: everything the app needs to start, cached on the phone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bootstrap {
@@ -72,6 +74,8 @@ pub enum ApiError {
     /// Too many attempts (429): wait this many seconds, if the server said
     /// (`Retry-After`).
     Throttled(Option<u64>),
+    /// The server refused and said why (the admin calls).
+    Refused(u16, String),
     /// The answer was not what this app understands.
     Decode(String),
 }
@@ -89,6 +93,7 @@ impl ApiError {
             (ApiError::Network(_), _) => T::Offline.get(lang).to_string(),
             (ApiError::Status(code), _) => i18n::server_error(lang, *code),
             (ApiError::Throttled(wait), _) => i18n::try_again_after(lang, *wait),
+            (ApiError::Refused(_, why), _) => i18n::refused(lang, why),
             (ApiError::Decode(e), _) => i18n::unreadable_answer(lang, e),
         }
     }
@@ -287,7 +292,14 @@ pub async fn export_file(
         ("period", period),
         ("unit", unit),
     ]);
-    let response = checked(request.send().await)?;
+    read_export(request.send().await).await
+}
+
+/// A downloaded file with the type and name the server gave it.
+async fn read_export(
+    sent: Result<gloo_net::http::Response, gloo_net::Error>,
+) -> Result<ExportFile, ApiError> {
+    let response = checked(sent)?;
     let header = |name: &str| response.headers().get(name);
     let content_type = header("content-type").unwrap_or_default();
     let file_name = header("content-disposition").and_then(|d| disposition_file_name(&d));

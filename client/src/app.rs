@@ -1,6 +1,7 @@
 //! The app root: provides the language, the sync loop and the session as
 //! context, shows the top bar (with where the data is) and routes the screens.
 
+use crate::components::admin::{AdminPage, Tab};
 use crate::components::district::DistrictPage;
 use crate::components::report_form::ReportPage;
 use crate::components::report_list::ReportList;
@@ -56,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports") view=ReportList />
                     <Route path=path!("/report/:template/:period/:unit") view=ReportRoute />
                     <Route path=path!("/district/:template/:period/:unit") view=DistrictRoute />
+                    <Route path=path!("/admin") view=AdminRoute />
+                    <Route path=path!("/admin/:tab") view=AdminRoute />
                 </Routes>
             </main>
         </Routing>
@@ -80,4 +83,13 @@ fn ReportRoute() -> impl IntoView {
 fn DistrictRoute() -> impl IntoView {
     let at = use_report_ref();
     move || view! { <DistrictPage at=at.get() /> }
+}
+
+/// `/admin/:tab`: the administrator's screens.
+#[component]
+fn AdminRoute() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let tab =
+        Memo::new(move |_| Tab::from_slug(&params.with(|p| p.get("tab").unwrap_or_default())));
+    move || view! { <AdminPage tab=tab.get() /> }
 }

@@ -1,9 +1,15 @@
 //! The editing session of one report: what the form's parts share through
 //! context — the report's key and template, the role it is filled in, the
 //! current view and validation, and the one way to change it.
+//!
+//! An editor either works on the phone's synced copy of a report (the form)
+//! or on a scratch document that lives only in this page (the admin's
+//! preview of a template): the fields cannot tell the two apart, so the
+//! preview is the officer's form itself, not a look-alike.
 
 use crate::i18n::{Lang, T};
 use crate::sync_loop::SyncLoop;
+use automerge::AutoCommit;
 use leptos::prelude::*;
 use shared::report::ReportError;
 use shared::template::Role;
@@ -29,8 +35,17 @@ pub struct Editor {
     /// Whether to flag empty required fields: only after a submission attempt,
     /// so a fresh form is not a wall of red.
     pub show_required: RwSignal<bool>,
-    sync: SyncLoop,
+    store: Store,
     lang: Option<RwSignal<Lang>>,
+}
+
+/// Where the edits go.
+#[derive(Clone)]
+enum Store {
+    /// The phone's copy, stored and synced by the sync loop.
+    Synced(SyncLoop),
+    /// A document of this page only, with a counter that moves on each edit.
+    Scratch(StoredValue<AutoCommit, LocalStorage>, RwSignal<u64>),
 }
 
 impl Editor {
@@ -50,9 +65,42 @@ impl Editor {
             let _ = rev.get();
             sync.view(&id).unwrap_or_else(|| empty.clone())
         });
+        let ed = Editor::with(key, template, role, view, Store::Synced(sync));
+        ed.migrate_when_needed();
+        ed
+    }
+
+    /// A session on a blank report that is never stored nor sent: typing
+    /// into it shows the template's validation, and leaving the page drops it.
+    pub fn scratch(key: ReportKey, template: Arc<Template>, role: Role) -> Editor {
+        let doc = StoredValue::new_local(AutoCommit::new());
+        let rev = RwSignal::new(0u64);
+        let empty = ReportView {
+            template: key.template.clone(),
+            unit: key.unit.clone(),
+            period: key.period.clone(),
+            ..ReportView::default()
+        };
+        let view = Memo::new(move |_| {
+            let _ = rev.get();
+            // `document()` ends the pending transaction, hence the update.
+            doc.try_update_value(|d| ReportView::read(d.document()).ok())
+                .flatten()
+                .unwrap_or_else(|| empty.clone())
+        });
+        Editor::with(key, template, role, view, Store::Scratch(doc, rev))
+    }
+
+    fn with(
+        key: ReportKey,
+        template: Arc<Template>,
+        role: Role,
+        view: Memo<ReportView>,
+        store: Store,
+    ) -> Editor {
         let rules = template.clone();
         let issues = Memo::new(move |_| view.with(|v| shared::validate::validate(&rules, v, role)));
-        let ed = Editor {
+        Editor {
             key,
             template,
             role,
@@ -60,11 +108,9 @@ impl Editor {
             issues,
             error: RwSignal::new(None),
             show_required: RwSignal::new(false),
-            sync,
+            store,
             lang: use_context::<RwSignal<Lang>>(),
-        };
-        ed.migrate_when_needed();
-        ed
+        }
     }
 
     /// Moves values typed under an older template version to their renamed
@@ -89,7 +135,21 @@ impl Editor {
 
     /// Applies one edit (stored on the phone at once); true if it was accepted.
     pub fn apply(&self, f: impl FnOnce(&mut ReportDoc<'_>) -> Result<(), ReportError>) -> bool {
-        match self.sync.edit(&self.key, &self.template, f) {
+        let result = match &self.store {
+            Store::Synced(sync) => sync.edit(&self.key, &self.template, f),
+            Store::Scratch(doc, rev) => {
+                let result = doc.try_update_value(|d| {
+                    let result = crate::sync_loop::apply_edit(d, &self.key, &self.template, f);
+                    if result.is_err() {
+                        d.rollback();
+                    }
+                    result
+                });
+                rev.update(|n| *n += 1);
+                result.unwrap_or_else(|| Err(ReportError::Malformed("the page is gone".into())))
+            }
+        };
+        match result {
             Ok(()) => {
                 if self.error.with_untracked(Option::is_some) {
                     self.error.set(None);

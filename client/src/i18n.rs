@@ -7,6 +7,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod admin;
+pub use admin::{A, replaces_version};
+
 /// Interface language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
@@ -53,8 +56,21 @@ pub fn use_lang() -> RwSignal<Lang> {
     expect_context::<RwSignal<Lang>>()
 }
 
+/// A table of fixed strings: [`T`] for the officer's and reviewer's screens,
+/// [`A`] for the administrator's.
+pub trait Words: Copy + Send + Sync + 'static {
+    /// The string in `lang`.
+    fn get(self, lang: Lang) -> &'static str;
+}
+
+impl Words for T {
+    fn get(self, lang: Lang) -> &'static str {
+        T::get(self, lang)
+    }
+}
+
 /// A reactive translation for use inside `view!`: re-renders when the language changes.
-pub fn t(key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+pub fn t<K: Words>(key: K) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let lang = use_lang();
     move || key.get(lang.get())
 }
@@ -546,6 +562,15 @@ pub fn server_error(lang: Lang, code: u16) -> String {
     match lang {
         Lang::Vi => format!("Máy chủ báo lỗi {code}"),
         Lang::En => format!("The server answered with error {code}"),
+    }
+}
+
+/// The server refused an administrator's action and said why (in English:
+/// the reasons name ids, periods and fields as the commands do).
+pub fn refused(lang: Lang, why: &str) -> String {
+    match lang {
+        Lang::Vi => format!("Máy chủ từ chối: {why}"),
+        Lang::En => format!("The server refused: {why}"),
     }
 }
 

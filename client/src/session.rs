@@ -210,6 +210,11 @@ impl Session {
         });
     }
 
+    /// Loads the directory again now (after an administrator's change).
+    pub fn reload(self) {
+        self.refresh();
+    }
+
     fn refresh(self) {
         let asked_with = auth::token();
         spawn_local(async move {

@@ -455,7 +455,8 @@ impl SyncLoop {
     }
 }
 
-fn apply_edit(
+/// One edit as one Automerge change on `doc` (the caller rolls back on error).
+pub(crate) fn apply_edit(
     doc: &mut AutoCommit,
     key: &ReportKey,
     template: &Template,

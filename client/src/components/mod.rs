@@ -1,5 +1,6 @@
 //! The screens and their parts.
 
+pub mod admin;
 pub mod district;
 pub mod district_report;
 pub mod district_review;

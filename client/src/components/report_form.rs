@@ -152,7 +152,7 @@ struct ReadOnly(Memo<bool>);
 /// One section, collapsible, with its error count in the header; follows the
 /// form's expand/collapse-all switch whenever it is pressed.
 #[component]
-fn SectionView(section: Section, all_open: RwSignal<bool>) -> impl IntoView {
+pub fn SectionView(section: Section, all_open: RwSignal<bool>) -> impl IntoView {
     let ed = expect_context::<Editor>();
     let lang = use_lang();
     let ids: Vec<String> = section.fields.iter().map(|f| f.id.clone()).collect();

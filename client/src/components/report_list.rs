@@ -9,12 +9,13 @@ use crate::components::start::{DirectoryMissing, role_label};
 use crate::components::sync_status::DocSyncBadge;
 use crate::directory::{Assignment, Directory};
 use crate::format::{period_label, status};
-use crate::i18n::{T, t, use_lang};
+use crate::i18n::{A, T, t, use_lang};
 use crate::route::use_router;
 use crate::session::Session;
 use crate::sync_loop::SyncLoop;
 use leptos::prelude::*;
 use shared::ReportKey;
+use shared::dataset::UserRole;
 use shared::template::Role;
 use shared::validate::progress;
 use std::sync::Arc;
@@ -70,6 +71,14 @@ pub fn ReportList() -> impl IntoView {
                             .into_any()
                     }}
                 </div>
+                {(role == UserRole::Admin)
+                    .then(|| {
+                        view! {
+                            <a class="district-link" href="/admin/rounds" data-testid="open-admin">
+                                {t(A::OpenAdmin)}
+                            </a>
+                        }
+                    })}
                 <h1>{t(T::MyReports)}</h1>
                 <ul class="report-list">{rounds}</ul>
                 <StorageNote />
