@@ -179,6 +179,14 @@ impl World {
         let mut attempts = 0;
         loop {
             self.wait_for(selector).await;
+            // To the middle of the screen first: scrolled only just into
+            // view, it would lie under the sticky top bar, which would take
+            // the tap (as it would a finger's).
+            let _: bool = self
+                .eval(&format!(
+                    "(() => {{ document.querySelector('{selector}')?.scrollIntoView({{ block: 'center' }}); return true; }})()"
+                ))
+                .await;
             let clicked = match self.page.find_element(selector).await {
                 Ok(element) => element.click().await.map(|_| ()),
                 Err(e) => Err(e),
@@ -309,6 +317,28 @@ impl World {
                 v = serde_json::to_string(value).expect("json string")
             ))
             .await;
+    }
+
+    /// Chooses `file` in an `<input type=file>`, as the phone's file picker
+    /// does (the page gets its `change` event).
+    pub async fn choose_file(&self, selector: &str, file: &Path) {
+        use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+        self.wait_for(selector).await;
+        let input = self
+            .page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("find {selector}: {e}"));
+        self.page
+            .execute(
+                SetFileInputFilesParams::builder()
+                    .file(file.display().to_string())
+                    .backend_node_id(input.backend_node_id)
+                    .build()
+                    .expect("SetFileInputFiles params"),
+            )
+            .await
+            .expect("DOM.setFileInputFiles");
     }
 
     /// The value of an input, select or textarea.

@@ -77,12 +77,16 @@ impl Tab {
 #[component]
 pub fn AdminPage(tab: Tab) -> impl IntoView {
     let session = expect_context::<Session>();
+    // Only whether the page may show: the directory reloads after every
+    // change made here, and the screen (a preview, a half-filled form)
+    // must not be rebuilt when it does.
+    let loaded = Memo::new(move |_| session.directory.with(Option::is_some));
+    let admin = Memo::new(move |_| session.user().is_some_and(|u| u.role == UserRole::Admin));
     move || {
-        if session.directory.with(Option::is_none) {
+        if !loaded.get() {
             return view! { <DirectoryMissing /> }.into_any();
         }
-        let admin = session.user().is_some_and(|u| u.role == UserRole::Admin);
-        if !admin {
+        if !admin.get() {
             return view! { <p class="notice" data-testid="admin-only">{t(A::AdminOnly)}</p> }
                 .into_any();
         }

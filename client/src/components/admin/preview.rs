@@ -27,8 +27,12 @@ pub fn FormPreview(template: Arc<Template>, period: String) -> impl IntoView {
         let ed = Editor::scratch(key, template.clone(), role);
         let counts = {
             let template = template.clone();
-            Memo::new(move |_| ed.view.with(|v| progress(&template, v, role)))
+            let view = ed.view;
+            Memo::new(move |_| view.with(|v| progress(&template, v, role)))
         };
+        let error = ed.error;
+        // Before the sections: each field finds the editor in its context.
+        provide_context(ed);
         let all_open = RwSignal::new(true);
         let sections = template
             .sections
@@ -38,8 +42,6 @@ pub fn FormPreview(template: Arc<Template>, period: String) -> impl IntoView {
             .collect_view();
         let title = template.title.clone();
         let title_en = template.title_en.clone();
-        let error = ed.error;
-        provide_context(ed);
         view! {
             <div class="form-head">
                 <p class="sub">
