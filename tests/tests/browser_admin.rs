@@ -26,6 +26,17 @@ fn shot(name: &str) -> PathBuf {
     dir.join(format!("admin-{name}.png"))
 }
 
+/// Screenshots the screen, which must fit the phone's width (no sideways
+/// scrolling).
+async fn look(world: &World, name: &str) {
+    world.screenshot(&shot(name)).await;
+    let wide: f64 = world.eval("document.documentElement.scrollWidth").await;
+    assert!(
+        wide <= 360.0,
+        "{name}: the page is {wide}px wide on a 360px phone"
+    );
+}
+
 /// Waits for the outcome of the last action and returns its text.
 async fn outcome(world: &World, ok: bool) -> String {
     let wanted = if ok { "admin-ok" } else { "admin-error" };
@@ -145,7 +156,12 @@ async fn an_admin_uploads_a_template_sees_its_form_and_opens_a_round() {
             "document.querySelector('[data-testid=template-preview]').innerText.includes('không vượt quá số hộ')",
         )
         .await;
-    world.screenshot(&shot("template-preview")).await;
+    world
+        .eval::<bool>(
+            "(() => { document.querySelector('[data-testid=template-preview]').scrollIntoView(); return true; })()",
+        )
+        .await;
+    look(&world, "template-preview").await;
     world.click("[data-testid=template-add]").await;
     outcome(&world, true).await;
     world
@@ -175,7 +191,7 @@ async fn an_admin_uploads_a_template_sees_its_form_and_opens_a_round() {
     outcome(&world, true).await;
     let row = format!("[data-testid=round-{TEMPLATE}_{PERIOD}_{PROVINCE}]");
     world.wait_for(&row).await;
-    world.screenshot(&shot("rounds")).await;
+    look(&world, "rounds").await;
     let (ok, rounds, err) = server.admin(&["round", "list"], None);
     assert!(ok, "{err}");
     assert!(
@@ -189,7 +205,7 @@ async fn an_admin_uploads_a_template_sees_its_form_and_opens_a_round() {
     // The org tree lists the communes under the province.
     world.click("[data-testid=admin-tab-units]").await;
     world.wait_for("[data-testid=unit-xa-bac-phong]").await;
-    world.screenshot(&shot("units")).await;
+    look(&world, "units").await;
 
     // Users: deactivating an officer from the screen locks them out.
     world.click("[data-testid=admin-tab-users]").await;
@@ -207,7 +223,7 @@ async fn an_admin_uploads_a_template_sees_its_form_and_opens_a_round() {
             &format!("document.querySelector('{user}')?.classList.contains('closed') === true"),
         )
         .await;
-    world.screenshot(&shot("users")).await;
+    look(&world, "users").await;
     let (status, _) = server
         .post_json(
             "/api/login",
@@ -226,7 +242,7 @@ async fn an_admin_uploads_a_template_sees_its_form_and_opens_a_round() {
              document.querySelector('[data-testid=admin]').innerText.includes(a))",
         )
         .await;
-    world.screenshot(&shot("audit")).await;
+    look(&world, "audit").await;
 
     // English on the same screens.
     world.click("[data-testid=lang-switch]").await;

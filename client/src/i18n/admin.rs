@@ -41,6 +41,7 @@ pub enum A {
     NoTemplates,
     UploadTemplate,
     UploadHint,
+    ChooseFile,
     PreviewReady,
     PreviewTitle,
     PreviewReporting,
@@ -145,6 +146,7 @@ impl A {
                 "Tệp .toml hoặc bảng tính .xlsx. Xem trước trước khi thêm; chưa lưu gì cho đến khi bấm Thêm.",
                 "A .toml file or an .xlsx spreadsheet. It is previewed first; nothing is stored until you press Add.",
             ),
+            A::ChooseFile => ("Chọn tệp mẫu…", "Choose a template file…"),
             A::PreviewReady => (
                 "Đã đọc mẫu: xem trước bên dưới.",
                 "Template read: see the preview below.",

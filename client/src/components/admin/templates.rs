@@ -74,12 +74,15 @@ fn UploadForm(action: Action, upload: RwSignal<Option<Upload>>) -> impl IntoView
         <div class="admin-form">
             <h2>{t(A::UploadTemplate)}</h2>
             <p class="help">{t(A::UploadHint)}</p>
-            <input
-                type="file"
-                accept=".toml,.xlsx"
-                data-testid="template-file"
-                on:change=chosen
-            />
+            <label class="file-pick">
+                {t(A::ChooseFile)}
+                <input
+                    type="file"
+                    accept=".toml,.xlsx"
+                    data-testid="template-file"
+                    on:change=chosen
+                />
+            </label>
         </div>
     }
 }
