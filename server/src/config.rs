@@ -31,4 +31,6 @@ pub struct Config {
     pub trusted_proxy: Vec<crate::http::client_addr::IpNet>,
     /// The header such a proxy puts the client's address in.
     pub client_ip_header: axum::http::HeaderName,
+    /// Scheduled backups, if any.
+    pub backup: Option<crate::backup::schedule::Schedule>,
 }

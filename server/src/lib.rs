@@ -10,12 +10,13 @@
 //! version; [`round`] resolves a round and computes its figures; [`demo`]
 //! loads the demo district on first start; [`store`] performs the sync
 //! engine's storage tasks; [`migrate`] moves a deployment from SQLite to
-//! PostgreSQL; [`hub`] drives the shared `Synchronizer` for all connections;
+//! PostgreSQL; [`backup`] takes and restores backups; [`hub`] drives the shared `Synchronizer` for all connections;
 //! [`http`] is the axum application; [`export`] writes the consolidated
 //! report (.docx, print view) and the round's data (.xlsx, CSV).
 
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod auth;
 pub mod catalog;
 pub mod check;

@@ -3,6 +3,7 @@
 //! knows clap: `serve` turns its arguments into a [`Config`].
 
 mod admin;
+mod backup;
 mod report;
 mod rounds;
 
@@ -56,6 +57,11 @@ enum Command {
     /// List every stored report that breaks its template, and why (exits
     /// non-zero when there is one). Changes nothing.
     Check(CheckArgs),
+    /// Write a consistent copy of the SQLite database while the server
+    /// serves (phones keep syncing), with every document's heads.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty folder and verify every document.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +137,17 @@ pub struct ServeArgs {
         default_value = "X-Forwarded-For"
     )]
     pub client_ip_header: axum::http::HeaderName,
+    /// Take backups into this folder while serving (SQLite only; see
+    /// `baocao backup`), named `baocao-<UTC time>.db`.
+    #[arg(long, value_name = "DIR", env = "BAOCAO_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Time between two scheduled backups (`24h`, `6h`, `30m`); the first is
+    /// due this long after the newest one in --backup-dir.
+    #[arg(long, value_name = "DURATION", env = "BAOCAO_BACKUP_EVERY", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub backup_every: std::time::Duration,
+    /// Scheduled backups kept (the newest; older ones are deleted).
+    #[arg(long, value_name = "N", env = "BAOCAO_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..))]
+    pub backup_keep: u32,
 }
 
 impl ServeArgs {
@@ -155,6 +172,13 @@ impl ServeArgs {
             accounts: !self.no_auth,
             trusted_proxy: self.trusted_proxy,
             client_ip_header: self.client_ip_header,
+            backup: self
+                .backup_dir
+                .map(|dir| crate::backup::schedule::Schedule {
+                    dir,
+                    every: self.backup_every,
+                    keep: self.backup_keep as usize,
+                }),
         }
     }
 }
@@ -248,6 +272,8 @@ pub async fn main() -> ExitCode {
         Command::Audit(args) => rounds::audit(args).await,
         Command::Import(args) => admin::import(args).await,
         Command::Migrate(args) => crate::migrate::run(&args.from, &args.to).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -273,6 +299,15 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!("projected {repaired} reports stored before the last stop");
     }
     let storage_id = db::storage_id(&pool).await.map_err(|e| e.to_string())?;
+    if let Some(schedule) = &config.backup {
+        if db::Backend::of(&pool) != db::Backend::Sqlite {
+            return Err(format!(
+                "--backup-dir: {}",
+                crate::backup::BackupError::Postgres
+            ));
+        }
+        crate::backup::schedule::spawn(pool.clone(), schedule.clone());
+    }
     let shared = catalog::SharedCatalog::new(catalog.clone());
     shared.keep_fresh(pool.clone(), std::time::Duration::from_secs(2));
     let policy = if !config.accounts {
