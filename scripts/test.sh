@@ -68,6 +68,8 @@ for f in tests/tests/*.rs; do
     case "$name" in
         browser_* | bench_* | js_interop | screenshots | template_versions | precompressed) continue ;;
         replicas | migrate | store_conformance) continue ;;
+        # SQLite's own backup; PostgreSQL's is pg_dump (pg_backup).
+        backup_restore) continue ;;
     esac
     pg_tests+=(--test "$name")
 done

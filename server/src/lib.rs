@@ -16,8 +16,8 @@
 
 pub mod admin;
 pub mod audit;
-pub mod backup;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -102,6 +102,15 @@ impl TestServer {
         s
     }
 
+    /// A server without accounts on SQLite, not started: its data folder is
+    /// empty until the test fills it (e.g. `baocao restore`); `restart`
+    /// starts it.
+    pub fn unstarted_on_sqlite() -> TestServer {
+        let mut s = TestServer::new(server_binary(), false);
+        s.storage = Storage::Sqlite;
+        s
+    }
+
     /// A server replica without accounts on the PostgreSQL database `url`:
     /// several of them on one database are one deployment.
     pub async fn start_on_postgres(url: &str) -> TestServer {

@@ -28,7 +28,9 @@ const SUFFIX: &str = ".db";
 pub fn file_name(ms: i64) -> String {
     let day = ms.div_euclid(86_400_000);
     let secs = ms.rem_euclid(86_400_000) / 1000;
-    let date = shared::Date::from_days_since_epoch(day).to_iso().replace('-', "");
+    let date = shared::Date::from_days_since_epoch(day)
+        .to_iso()
+        .replace('-', "");
     format!(
         "{PREFIX}{date}T{:02}{:02}{:02}Z{SUFFIX}",
         secs / 3600,
@@ -150,7 +152,10 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(left, vec![file_name(3 * 3_600_000), file_name(4 * 3_600_000)]);
+        assert_eq!(
+            left,
+            vec![file_name(3 * 3_600_000), file_name(4 * 3_600_000)]
+        );
         assert!(dir.join("mine.db").exists());
         assert!(due_in(&dir, Duration::from_secs(3600)) > Duration::ZERO);
         std::fs::remove_dir_all(&dir).unwrap();

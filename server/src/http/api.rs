@@ -17,6 +17,7 @@ use shared::{DocumentId, OrgUnit, ReportKey, ReportView, Template};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route("/bootstrap", get(bootstrap))
         .route("/reports", get(list_reports))
         .route("/reports/{id}", get(get_report))
@@ -32,6 +33,25 @@ async fn health(State(s): State<AppState>) -> Json<serde_json::Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "accounts": s.hub.requires_login(),
     }))
+}
+
+/// Readiness, for a load balancer or an orchestrator: 200 once the database
+/// answers within 2 s, 503 with the reason otherwise (the process itself may
+/// be alive: `/api/health`).
+async fn ready(State(s): State<AppState>) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    use axum::http::StatusCode;
+    let probe = sqlx::query_as::<_, (i32,)>("SELECT 1").fetch_one(&s.pool);
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(_)) => (StatusCode::OK, Json(serde_json::json!({ "ready": true }))),
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "ready": false, "reason": format!("database: {e}") })),
+        ),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "ready": false, "reason": "database: no answer within 2 s" })),
+        ),
+    }
 }
 
 /// Everything the client caches to work offline.
