@@ -306,6 +306,10 @@ async fn watch_websockets(world: &World) -> Arc<Mutex<Vec<String>>> {
 fn require_tool(name: &str, also: &[&str], package: &str) -> PathBuf {
     let env_name = name.to_uppercase();
     if let Ok(p) = std::env::var(&env_name) {
+        assert!(
+            Path::new(&p).is_file(),
+            "${env_name} is {p}, which does not exist"
+        );
         return PathBuf::from(p);
     }
     let path = std::env::var("PATH").unwrap_or_default();
