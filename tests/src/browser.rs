@@ -117,7 +117,10 @@ impl World {
                 is_landscape: false,
                 has_touch: screen.mobile,
             })
-            .args(args)
+            // chromiumoxide writes `--` before each argument itself: given
+            // with theirs, `--disable-gpu` reached Chromium as `----disable-gpu`
+            // (ignored, as were the mobile user agent and the others).
+            .args(args.iter().map(|a| a.trim_start_matches("--").to_string()))
             .launch_timeout(Duration::from_secs(30))
             .build()
             .expect("browser config");
