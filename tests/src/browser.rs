@@ -66,9 +66,25 @@ pub struct World {
     page: Page,
 }
 
+/// How to start Chromium beyond the profile and the screen.
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    /// Environment variables of the browser process (e.g. `HOME`, whose
+    /// `.pki/nssdb` holds the certificate authorities Chromium trusts).
+    pub env: Vec<(String, String)>,
+    /// Certificate errors fail the page as in a user's browser. Off by
+    /// default: chromiumoxide tells every page to ignore them.
+    pub check_certificates: bool,
+}
+
 impl World {
     /// Starts Chromium on `profile` (created by the caller, kept across launches).
     pub async fn launch(profile: &Path, screen: Screen) -> World {
+        World::launch_with(profile, screen, &Launch::default()).await
+    }
+
+    /// Starts Chromium on `profile` with these launch options.
+    pub async fn launch_with(profile: &Path, screen: Screen, launch: &Launch) -> World {
         let executable = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let mut args = vec![
             "--disable-gpu".to_string(),
@@ -81,7 +97,14 @@ impl World {
         if screen.mobile {
             args.push(format!("--user-agent={MOBILE_UA}"));
         }
-        let config = BrowserConfig::builder()
+        let mut config = BrowserConfig::builder();
+        if launch.check_certificates {
+            config = config.respect_https_errors();
+        }
+        if !launch.env.is_empty() {
+            config = config.envs(launch.env.iter().cloned());
+        }
+        let config = config
             .chrome_executable(&executable)
             .no_sandbox()
             .user_data_dir(profile)
@@ -94,7 +117,10 @@ impl World {
                 is_landscape: false,
                 has_touch: screen.mobile,
             })
-            .args(args)
+            // chromiumoxide writes `--` before each argument itself: given
+            // with theirs, `--disable-gpu` reached Chromium as `----disable-gpu`
+            // (ignored, as were the mobile user agent and the others).
+            .args(args.iter().map(|a| a.trim_start_matches("--").to_string()))
             .launch_timeout(Duration::from_secs(30))
             .build()
             .expect("browser config");
