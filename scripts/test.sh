@@ -68,8 +68,8 @@ for f in tests/tests/*.rs; do
     case "$name" in
         browser_* | bench_* | js_interop | screenshots | template_versions | precompressed) continue ;;
         replicas | migrate | store_conformance) continue ;;
-        # SQLite's own backup; PostgreSQL's is pg_dump (pg_backup).
-        backup_restore) continue ;;
+        # SQLite files: its backup (PostgreSQL's is pg_dump), the old-release fixtures.
+        backup_restore | fixture_db) continue ;;
     esac
     pg_tests+=(--test "$name")
 done
