@@ -33,4 +33,6 @@ pub struct Config {
     pub client_ip_header: axum::http::HeaderName,
     /// Scheduled backups, if any.
     pub backup: Option<crate::backup::schedule::Schedule>,
+    /// Where Prometheus metrics are served (their own listener), if at all.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }

@@ -31,6 +31,9 @@ pub enum Outbound {
     Frame(Vec<u8>),
     /// Close the connection (after the frames before it).
     Close,
+    /// The server is stopping: close with 1001 "going away" (after the
+    /// frames before it, the last acknowledgements); the peer reconnects.
+    GoingAway,
 }
 
 enum HubMsg {
@@ -44,7 +47,10 @@ enum HubMsg {
     /// document in memory is read again.
     RefreshAll,
     Tick,
-    Shutdown(oneshot::Sender<()>),
+    /// Stop: take no more frames, finish the writes under way, then close
+    /// every connection with "going away"; the connections' senders come
+    /// back so the caller can wait for their writers to flush.
+    Shutdown(oneshot::Sender<Vec<mpsc::Sender<Outbound>>>),
 }
 
 /// How often the engine gets a tick: it retries failed writes and lets
@@ -109,6 +115,7 @@ impl Hub {
             tx: tx.clone(),
             in_flight: 0,
             shutdown: None,
+            metrics: crate::metrics::SyncMetrics::new(),
         };
         tokio::spawn(task.run(rx));
         let ticker = tx.clone();
@@ -167,12 +174,37 @@ impl Hub {
         let _ = self.tx.send(HubMsg::Disconnect(conn));
     }
 
-    /// Waits for storage writes under way to finish.
-    pub async fn shutdown(&self) {
+    /// Stops syncing gracefully: frames arriving from now on are dropped
+    /// (never acknowledged, so their senders send them again after
+    /// reconnecting), every write under way is committed and acknowledged,
+    /// then every connection is closed with "going away". Gives up waiting
+    /// for the writes after `grace` (they are then lost only if the process
+    /// dies before they commit; nothing acknowledged is ever lost).
+    pub async fn shutdown(&self, grace: std::time::Duration) {
         let (tx, rx) = oneshot::channel();
-        if self.tx.send(HubMsg::Shutdown(tx)).is_ok() {
-            let _ = rx.await;
+        if self.tx.send(HubMsg::Shutdown(tx)).is_err() {
+            return;
         }
+        let writers = match tokio::time::timeout(grace, rx).await {
+            Ok(Ok(writers)) => writers,
+            Ok(Err(_)) => return,
+            Err(_) => {
+                tracing::warn!("storage writes still under way after {grace:?}; stopping anyway");
+                return;
+            }
+        };
+        // Each writer drops its receiver once its close frame is out.
+        let flushed = futures_util::future::join_all(writers.iter().map(|w| w.closed()));
+        if tokio::time::timeout(std::time::Duration::from_secs(5), flushed)
+            .await
+            .is_err()
+        {
+            tracing::info!("some connections did not take their close frame within 5 s");
+        }
+        tracing::info!(
+            connections = writers.len(),
+            "sync stopped: connections closed, every write committed"
+        );
     }
 }
 
@@ -185,7 +217,9 @@ struct HubTask {
     pool: Pool,
     tx: mpsc::UnboundedSender<HubMsg>,
     in_flight: usize,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// Set once stopping: who waits for the last write.
+    shutdown: Option<oneshot::Sender<Vec<mpsc::Sender<Outbound>>>>,
+    metrics: crate::metrics::SyncMetrics,
 }
 
 fn now() -> Timestamp {
@@ -195,13 +229,21 @@ fn now() -> Timestamp {
 impl HubTask {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<HubMsg>) {
         while let Some(msg) = rx.recv().await {
+            let stopping = self.shutdown.is_some();
             let results = match msg {
+                HubMsg::Connect(_, out) if stopping => {
+                    let _ = out.try_send(Outbound::GoingAway);
+                    SyncResults::default()
+                }
+                // Not acknowledged, so the sender offers it again later.
+                HubMsg::Frame(..) if stopping => SyncResults::default(),
                 HubMsg::Connect(conn, out) => {
                     self.conns.insert(conn, out);
                     self.sync
                         .handle(now(), SyncEvent::connected(conn, Direction::Incoming))
                 }
                 HubMsg::Frame(conn, bytes) => {
+                    self.metrics.received(bytes.len());
                     self.sync.handle(now(), SyncEvent::received(conn, bytes))
                 }
                 HubMsg::Disconnect(conn) => {
@@ -238,15 +280,27 @@ impl HubTask {
                 }
                 HubMsg::Tick => self.sync.handle(now(), SyncEvent::tick()),
                 HubMsg::Shutdown(done) => {
+                    tracing::info!(
+                        connections = self.conns.len(),
+                        writes_under_way = self.in_flight,
+                        "sync stopping: no more frames taken"
+                    );
                     self.shutdown = Some(done);
                     SyncResults::default()
                 }
             };
             self.carry_out(results);
+            self.metrics
+                .sizes(self.conns.len(), self.sync.docs_in_memory());
             if self.in_flight == 0
                 && let Some(done) = self.shutdown.take()
             {
-                let _ = done.send(());
+                // The acknowledgements went out before this, in order.
+                let writers: Vec<_> = self.conns.drain().map(|(_, out)| out).collect();
+                for out in &writers {
+                    let _ = out.try_send(Outbound::GoingAway);
+                }
+                let _ = done.send(writers);
                 return;
             }
         }
@@ -260,6 +314,7 @@ impl HubTask {
             }
         }
         for (conn, bytes) in results.outgoing {
+            self.metrics.sent(bytes.len());
             self.send(conn, Outbound::Frame(bytes));
         }
         for conn in results.close {
@@ -289,8 +344,10 @@ impl HubTask {
                     tracing::error!(?doc, "storage failed: {message}");
                 }
                 SyncNotice::ChangesRefused { doc, conn, reason } => {
+                    self.metrics.refused(&reason);
                     tracing::info!(conn = conn.0, %doc, "changes refused: {reason}");
                 }
+                SyncNotice::DocChanged { .. } => self.metrics.accepted(),
                 SyncNotice::CorruptChunk { key } => {
                     tracing::error!("corrupt chunk skipped: {}", key.joined());
                 }
@@ -359,10 +416,17 @@ fn spawn_writer(
                     next = rx.try_recv().ok();
                 }
             }
-            for result in
+            let writes = tasks.len() + projections.len() + learnt.len();
+            let started = std::time::Instant::now();
+            let results =
                 crate::store::perform_writes(&pool, tasks, projections, learnt, replica.as_deref())
-                    .await
-            {
+                    .await;
+            let failed = results
+                .iter()
+                .filter(|r| matches!(r.outcome, shared::sync::storage::StorageOutcome::Failed(_)))
+                .count();
+            crate::metrics::storage_batch(writes, started.elapsed(), failed);
+            for result in results {
                 let _ = hub.send(HubMsg::Storage(result));
             }
         }

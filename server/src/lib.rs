@@ -11,6 +11,7 @@
 //! loads the demo district on first start; [`store`] performs the sync
 //! engine's storage tasks; [`migrate`] moves a deployment from SQLite to
 //! PostgreSQL; [`backup`] takes and restores backups; [`hub`] drives the shared `Synchronizer` for all connections;
+//! [`metrics`] keeps the Prometheus figures (`--metrics-listen`);
 //! [`http`] is the axum application; [`export`] writes the consolidated
 //! report (.docx, print view) and the round's data (.xlsx, CSV).
 
@@ -27,6 +28,7 @@ pub mod demo;
 pub mod export;
 pub mod http;
 pub mod hub;
+pub mod metrics;
 pub mod migrate;
 pub mod round;
 pub mod store;

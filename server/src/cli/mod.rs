@@ -21,8 +21,44 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "baocao", version, about)]
 pub struct Cli {
+    /// Log lines as text (for a person) or JSON, one object per line (for a
+    /// log collector); request ids are in both, tokens and passwords in neither.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "BAOCAO_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How log lines are written (to stderr).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event, with its span's fields (request id…).
+    Json,
+}
+
+/// Starts logging to stderr in `format`; `RUST_LOG` chooses what is logged.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +184,11 @@ pub struct ServeArgs {
     /// Scheduled backups kept (the newest; older ones are deleted).
     #[arg(long, value_name = "N", env = "BAOCAO_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..))]
     pub backup_keep: u32,
+    /// Serve Prometheus metrics at http://ADDR/metrics, a listener of their
+    /// own (keep it off the public network: 127.0.0.1:9184, or a LAN
+    /// address only the monitoring host reaches). Port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", env = "BAOCAO_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeArgs {
@@ -179,6 +220,7 @@ impl ServeArgs {
                     every: self.backup_every,
                     keep: self.backup_keep as usize,
                 }),
+            metrics_listen: self.metrics_listen,
         }
     }
 }
@@ -253,13 +295,7 @@ impl DataDir {
 /// Entry point of the binary.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(cli.log_format);
     let result = match cli.command {
         Command::Serve(args) => serve(args.config()).await,
         Command::Figures(args) => report::figures(args).await,
@@ -284,7 +320,22 @@ pub async fn main() -> ExitCode {
     }
 }
 
+/// How long a stop waits for the sync hub's writes under way, and for
+/// HTTP requests under way, before stopping anyway.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
 async fn serve(config: Config) -> Result<(), String> {
+    // Before anything records: the hub takes its handles at start.
+    let metrics = match config.metrics_listen {
+        Some(addr) => {
+            let handle = crate::metrics::install()?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("--metrics-listen: cannot listen on {addr}: {e}"))?;
+            Some((listener, handle))
+        }
+        None => None,
+    };
     let (pool, catalog) = open(
         &config.data_dir,
         config.database_url.as_deref(),
@@ -335,21 +386,68 @@ async fn serve(config: Config) -> Result<(), String> {
             config.static_dir.display()
         );
     }
-    print_banner(&catalog, local, config.accounts);
+    // Dropped on SIGTERM / Ctrl-C: every part waiting on it stops.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move { while rx.changed().await.is_ok() {} }
+    };
+    let metrics_addr = match metrics {
+        Some((listener, handle)) => {
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            tokio::spawn(crate::metrics::serve(listener, handle, stopped()));
+            Some(addr)
+        }
+        None => None,
+    };
+    print_banner(&catalog, local, metrics_addr, config.accounts);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        drop(stop_tx);
+    });
     let state = http::AppState::new(shared, pool.clone(), hub.clone(), config);
-    http::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
-    hub.shutdown().await;
+    // On the signal: no new connections; HTTP requests under way finish
+    // while the hub commits its writes and closes the sync connections with
+    // "going away" (phones reconnect to the next start by themselves).
+    let http = async {
+        let grace = {
+            let stopped = stopped();
+            async move {
+                stopped.await;
+                tokio::time::sleep(STOP_GRACE).await;
+            }
+        };
+        tokio::select! {
+            served = http::serve(listener, state, stopped()) => served.map_err(|e| e.to_string()),
+            _ = grace => {
+                tracing::warn!("HTTP requests still under way after {STOP_GRACE:?}; stopping anyway");
+                Ok(())
+            }
+        }
+    };
+    let sync = async {
+        stopped().await;
+        hub.shutdown(STOP_GRACE).await;
+    };
+    let (served, ()) = tokio::join!(http, sync);
+    served?;
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-fn print_banner(catalog: &catalog::Catalog, addr: SocketAddr, accounts: bool) {
+fn print_banner(
+    catalog: &catalog::Catalog,
+    addr: SocketAddr,
+    metrics: Option<SocketAddr>,
+    accounts: bool,
+) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "baocao {}", env!("CARGO_PKG_VERSION"));
+    if let Some(m) = metrics {
+        let _ = writeln!(out, "metrics on http://{m}/metrics");
+    }
     let _ = writeln!(out, "listening on http://{addr}");
     if !catalog.users.is_empty() {
         let _ = if accounts {

@@ -140,6 +140,7 @@ async fn login(
             retry_after_secs = secs,
             "login throttled: too many failed logins {whom}"
         );
+        crate::metrics::login("throttled");
         return Err(AppError::TooManyRequests(
             format!(
                 "too many failed logins {whom}: try again in {}",
@@ -175,6 +176,7 @@ async fn login(
     let (true, Some(user)) = (ok, user) else {
         s.limiter.failed(&account, addr, Instant::now());
         tracing::info!(account = %account, address = %addr, "failed login");
+        crate::metrics::login("failed");
         return Err(AppError::Unauthorized("wrong user or password".into()));
     };
     s.limiter.succeeded(&account, addr);
@@ -186,6 +188,7 @@ async fn login(
         .execute(&s.pool)
         .await?;
     tracing::info!(user = %user.id, "login");
+    crate::metrics::login("ok");
     Ok(Json(SessionAnswer {
         token,
         expires_at,

@@ -101,16 +101,37 @@ pub fn router(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .layer(axum::middleware::from_fn(crate::metrics::record_http))
         // Spans name the path only: the query may carry a session token.
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<axum::body::Body>| {
-                    tracing::debug_span!("http", method = %req.method(), path = %req.uri().path())
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "http",
+                        request_id = %id,
+                        method = %req.method(),
+                        path = %req.uri().path()
+                    )
                 },
             ),
         )
+        // Every request gets an id (a proxy's `X-Request-Id` is kept), in
+        // its span and in the answer, so a user's report of a failure can be
+        // found in the log.
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
 }
+
+/// The header carrying a request's id.
+pub const REQUEST_ID: &str = "x-request-id";
 
 /// What the web app may load: its own files and its own server, nothing
 /// else. `'wasm-unsafe-eval'` lets it compile its WebAssembly module (no
