@@ -33,6 +33,8 @@ pub struct NativeClient {
     /// Documents whose changes the server refused, with its reason, until
     /// it acknowledges them.
     pub refused: std::collections::BTreeMap<DocumentId, String>,
+    /// The close frames the server sent (code, reason), oldest first.
+    pub closed_by_server: Vec<(u16, String)>,
 }
 
 fn now() -> Timestamp {
@@ -61,6 +63,7 @@ impl NativeClient {
             notices: Vec::new(),
             remote_errors: Vec::new(),
             refused: Default::default(),
+            closed_by_server: Vec::new(),
         }
     }
 
@@ -246,7 +249,18 @@ impl NativeClient {
                 self.carry_out(res).await;
                 Ok(true)
             }
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+            Some(Ok(Message::Close(frame))) => {
+                self.closed_by_server.push(
+                    frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new())),
+                );
+                self.ws = None;
+                let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
+                self.carry_out(res).await;
+                Ok(false)
+            }
+            None | Some(Err(_)) => {
                 self.ws = None;
                 let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
                 self.carry_out(res).await;

@@ -23,6 +23,10 @@ pub struct TestServer {
     storage: Storage,
     /// More `serve` arguments.
     extra_args: Vec<String>,
+    /// Where its stderr (the log) goes; none: the test's stderr.
+    log_file: Option<PathBuf>,
+    /// `http://…/metrics` when started with `--metrics-listen`.
+    metrics_url: Option<String>,
     http: reqwest::Client,
 }
 
@@ -102,6 +106,26 @@ impl TestServer {
         s
     }
 
+    /// A server with accounts and these further `serve` arguments, not
+    /// started yet (`restart` starts it), so that a test can first choose
+    /// where its log goes ([`TestServer::log_to`]).
+    pub fn unstarted_with_accounts_and_args(args: &[&str]) -> TestServer {
+        let mut s = TestServer::new(server_binary(), true);
+        s.extra_args = args.iter().map(|a| a.to_string()).collect();
+        s
+    }
+
+    /// From the next (re)start on, the server's log (stderr) is appended to `file`.
+    pub fn log_to(&mut self, file: PathBuf) {
+        self.log_file = Some(file);
+    }
+
+    /// `http://127.0.0.1:<port>/metrics` of a server started with
+    /// `--metrics-listen` (the address it printed).
+    pub fn metrics_url(&self) -> Option<&str> {
+        self.metrics_url.as_deref()
+    }
+
     /// A server without accounts on SQLite, not started: its data folder is
     /// empty until the test fills it (e.g. `baocao restore`); `restart`
     /// starts it.
@@ -151,6 +175,8 @@ impl TestServer {
             accounts,
             storage: Storage::RunDefault,
             extra_args: Vec::new(),
+            log_file: None,
+            metrics_url: None,
             http: reqwest::Client::new(),
         }
     }
@@ -174,8 +200,20 @@ impl TestServer {
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
             )
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .kill_on_drop(true);
+        match &self.log_file {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("open the log file");
+                cmd.stderr(Stdio::from(file));
+            }
+            None => {
+                cmd.stderr(Stdio::inherit());
+            }
+        }
         if !self.accounts {
             cmd.arg("--no-auth");
         }
@@ -194,8 +232,12 @@ impl TestServer {
         let mut child = cmd.spawn().expect("start the server binary");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let mut metrics_url = None;
         let port = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("metrics on ") {
+                    metrics_url = Some(rest.trim().to_string());
+                }
                 if let Some(rest) = line.strip_prefix("listening on http://") {
                     let port = rest
                         .rsplit(':')
@@ -213,6 +255,7 @@ impl TestServer {
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         self.port = port;
+        self.metrics_url = metrics_url;
         self.child = Some(child);
     }
 
@@ -256,21 +299,22 @@ impl TestServer {
         }
     }
 
-    /// Stops the process with SIGTERM (graceful) and waits up to 10 s.
-    pub async fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            if let Some(pid) = c.id() {
-                let _ = std::process::Command::new("kill")
-                    .arg("-TERM")
-                    .arg(pid.to_string())
-                    .status();
-            }
-            if tokio::time::timeout(Duration::from_secs(10), c.wait())
-                .await
-                .is_err()
-            {
+    /// Stops the process with SIGTERM (graceful) and waits up to 10 s;
+    /// then kills it. The exit status, if it stopped by itself in time.
+    pub async fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let mut c = self.child.take()?;
+        if let Some(pid) = c.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        match tokio::time::timeout(Duration::from_secs(10), c.wait()).await {
+            Ok(status) => status.ok(),
+            Err(_) => {
                 let _ = c.start_kill();
                 let _ = c.wait().await;
+                None
             }
         }
     }
