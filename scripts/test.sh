@@ -60,14 +60,14 @@ step "the integration suite again, storing on PostgreSQL"
 # Every end-to-end test file except those that exercise a client rather than
 # storage (browser_*, template_versions, js_interop, screenshots, benches,
 # precompressed) and
-# those that pick their databases themselves (replicas, migrate,
+# those that pick their databases themselves (replicas, migrate, pg_backup,
 # store_conformance).
 pg_tests=()
 for f in tests/tests/*.rs; do
     name=$(basename "$f" .rs)
     case "$name" in
         browser_* | bench_* | js_interop | screenshots | template_versions | precompressed) continue ;;
-        replicas | migrate | store_conformance) continue ;;
+        replicas | migrate | store_conformance | pg_backup) continue ;;
         # SQLite files: its backup (PostgreSQL's is pg_dump), the old-release fixtures.
         backup_restore | fixture_db) continue ;;
     esac

@@ -2,6 +2,7 @@
 //! native sync client built on the shared engine ([`NativeClient`]), and
 //! headless Chromium ([`browser::World`]).
 
+pub mod acked;
 pub mod bench;
 pub mod browser;
 pub mod exports;

@@ -208,6 +208,17 @@ impl Cluster {
         run(c, statement);
     }
 
+    /// One of the cluster's own tools (`pg_dump`, `pg_restore`…), from its
+    /// release's folder when it is there, else from `$PATH`.
+    pub fn tool(&self, name: &str) -> PathBuf {
+        let path = self.bin.join(name);
+        if path.exists() {
+            path
+        } else {
+            PathBuf::from(name)
+        }
+    }
+
     /// The cluster's folder (its log is `log` there).
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -3,48 +3,15 @@
 //! before the backup started and serves the same figures.
 
 use automerge::ChangeHash;
+use baocao_tests::TestServer;
+use baocao_tests::acked::{Acked, edit_rounds, missing_on};
 use baocao_tests::server::run_admin;
-use baocao_tests::{NativeClient, TestServer, child_protection_template};
-use shared::{DocumentId, ReportKey, Value};
+use shared::DocumentId;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-type Acked = Arc<Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>>;
-
 const FIGURES: &str = "/api/figures?template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
-
-/// Rounds of edits to three reports, each synced until acknowledged, until
-/// told to stop (at most 2 000 rounds).
-async fn phone(url: String, acked: Acked, stop: Arc<AtomicBool>) -> Result<usize, String> {
-    let keys: Vec<ReportKey> = (0..3)
-        .map(|r| ReportKey::new("bao-ve-tre-em", &format!("backup-{r}"), "2024-H1"))
-        .collect();
-    let ids: Vec<DocumentId> = keys.iter().map(ReportKey::document_id).collect();
-    let mut phone = NativeClient::new("phone", child_protection_template());
-    phone.connect(&url).await?;
-    let mut rounds = 0;
-    while !stop.load(Ordering::Relaxed) && rounds < 2000 {
-        for key in &keys {
-            phone
-                .edit(key, |r| {
-                    r.set_field("officers", Some(&Value::Int(rounds as i64)))
-                        .unwrap();
-                    r.add_record("documents", &format!("r{rounds}")).unwrap();
-                })
-                .await;
-        }
-        phone
-            .sync_until_acked(&ids, Duration::from_secs(10))
-            .await?;
-        let mut a = acked.lock().unwrap();
-        for id in &ids {
-            a.push((*id, phone.heads(id)));
-        }
-        rounds += 1;
-    }
-    Ok(rounds)
-}
 
 #[tokio::test]
 async fn a_backup_taken_while_a_phone_syncs_restores_every_acknowledged_change() {
@@ -52,7 +19,13 @@ async fn a_backup_taken_while_a_phone_syncs_restores_every_acknowledged_change()
     let figures_before = server.api_get(FIGURES).await;
     let acked: Acked = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let task = tokio::spawn(phone(server.ws_url(), acked.clone(), stop.clone()));
+    let task = tokio::spawn(edit_rounds(
+        "backup",
+        3,
+        server.ws_url(),
+        acked.clone(),
+        stop.clone(),
+    ));
     let deadline = Instant::now() + Duration::from_secs(30);
     while acked.lock().unwrap().len() < 3 * 5 {
         assert!(Instant::now() < deadline, "the phone never got going");
@@ -107,27 +80,7 @@ async fn a_backup_taken_while_a_phone_syncs_restores_every_acknowledged_change()
     let (status, ready) = restored.get_json("/api/ready").await;
     assert_eq!((status, &ready["ready"]), (200, &serde_json::json!(true)));
     assert_eq!(restored.api_get(FIGURES).await, figures_before);
-    let mut reader = NativeClient::new("reader", child_protection_template());
-    reader.connect(&restored.ws_url()).await.unwrap();
-    let mut ids: Vec<DocumentId> = before.iter().map(|(id, _)| *id).collect();
-    ids.sort();
-    ids.dedup();
-    for id in &ids {
-        reader.open(*id).await;
-    }
-    reader
-        .sync_until_acked(&ids, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let mut missing = Vec::new();
-    for (id, heads) in &before {
-        let doc = reader.doc(id).expect("the document was restored");
-        for h in heads {
-            if doc.get_change_by_hash(h).is_none() {
-                missing.push((*id, *h));
-            }
-        }
-    }
+    let missing = missing_on(&restored.ws_url(), &before).await;
     assert!(
         missing.is_empty(),
         "{} acknowledged changes missing from the restored copy",

@@ -5,16 +5,14 @@
 //! themselves once it is back, finish every round.
 
 use automerge::ChangeHash;
+use baocao_tests::acked::{Acked, missing_on};
 use baocao_tests::{NativeClient, TestServer, child_protection_template};
 use shared::{DocumentId, ReportKey, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const PHONES: usize = 8;
 const REPORTS: usize = 3;
 const ROUNDS: i64 = 12;
-
-type Acked = Arc<Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>>;
 
 /// What a phone ends with.
 struct Finished {
@@ -77,7 +75,7 @@ async fn phone_loop(n: usize, url: String, acked: Acked) -> Finished {
 #[tokio::test]
 async fn sigterm_during_a_sync_burst_loses_nothing_acknowledged_and_phones_finish() {
     let mut server = TestServer::start().await;
-    let acked: Acked = Arc::default();
+    let acked = Acked::default();
     let tasks: Vec<_> = (0..PHONES)
         .map(|n| tokio::spawn(phone_loop(n, server.ws_url(), acked.clone())))
         .collect();
@@ -106,39 +104,16 @@ async fn sigterm_during_a_sync_burst_loses_nothing_acknowledged_and_phones_finis
     for t in tasks {
         finished.push(t.await.unwrap());
     }
-    let mut reader = NativeClient::new("reader", child_protection_template());
-    reader.connect(&server.ws_url()).await.unwrap();
-    let ids: Vec<DocumentId> = finished
-        .iter()
-        .flat_map(|f| f.heads.iter().map(|(id, _)| *id))
-        .collect();
-    for id in &ids {
-        reader.open(*id).await;
-    }
-    reader
-        .sync_until_acked(&ids, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let mut missing = Vec::new();
-    for (id, heads) in &before_signal {
-        let doc = reader.doc(id).expect("the document survived");
-        for h in heads {
-            if doc.get_change_by_hash(h).is_none() {
-                missing.push((*id, *h));
-            }
-        }
-    }
+    let missing = missing_on(&server.ws_url(), &before_signal).await;
     assert!(
         missing.is_empty(),
         "{} acknowledged changes lost over SIGTERM: {missing:?}",
         missing.len()
     );
     // The phones finished: the server holds each one's last round.
-    for f in &finished {
-        for (id, heads) in &f.heads {
-            assert_eq!(&reader.heads(id), heads, "{id}: the last round is missing");
-        }
-    }
+    let last: Vec<_> = finished.iter().flat_map(|f| f.heads.clone()).collect();
+    let missing = missing_on(&server.ws_url(), &last).await;
+    assert!(missing.is_empty(), "last rounds missing: {missing:?}");
     // They were told the server was going away, never anything else.
     let closes: Vec<_> = finished.iter().flat_map(|f| f.closes.clone()).collect();
     assert!(

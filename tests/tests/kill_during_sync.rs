@@ -2,16 +2,13 @@
 //! SIGKILL in the middle, and after a restart every change it acknowledged
 //! before the kill is there.
 
-use automerge::ChangeHash;
+use baocao_tests::acked::{Acked, missing_on};
 use baocao_tests::{NativeClient, TestServer, child_protection_template};
 use shared::{DocumentId, ReportKey, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const PHONES: usize = 12;
 const REPORTS: usize = 3;
-
-type Acked = Arc<Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>>;
 
 /// One phone: rounds of edits to each of its reports, each round synced
 /// until acknowledged, until the server goes away (or 60 rounds pass).
@@ -53,7 +50,7 @@ async fn phone_loop(n: usize, url: String, acked: Acked) -> usize {
 #[tokio::test]
 async fn every_change_acknowledged_before_a_sigkill_survives_it() {
     let mut server = TestServer::start().await;
-    let acked: Acked = Arc::default();
+    let acked = Acked::default();
     let tasks: Vec<_> = (0..PHONES)
         .map(|n| tokio::spawn(phone_loop(n, server.ws_url(), acked.clone())))
         .collect();
@@ -73,30 +70,7 @@ async fn every_change_acknowledged_before_a_sigkill_survives_it() {
     assert!(rounds < PHONES * 60, "the kill interrupted the phones");
 
     server.restart().await;
-    let mut reader = NativeClient::new("reader", child_protection_template());
-    reader.connect(&server.ws_url()).await.unwrap();
-    let ids: Vec<DocumentId> = {
-        let mut v: Vec<DocumentId> = acked.iter().map(|(id, _)| *id).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    for id in &ids {
-        reader.open(*id).await;
-    }
-    reader
-        .sync_until_acked(&ids, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let mut missing = Vec::new();
-    for (id, heads) in &acked {
-        let doc = reader.doc(id).expect("the document survived");
-        for h in heads {
-            if doc.get_change_by_hash(h).is_none() {
-                missing.push((*id, *h));
-            }
-        }
-    }
+    let missing = missing_on(&server.ws_url(), &acked).await;
     assert!(
         missing.is_empty(),
         "{} acknowledged changes lost after SIGKILL: {missing:?}",
