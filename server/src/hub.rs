@@ -38,7 +38,8 @@ pub enum Outbound {
 
 enum HubMsg {
     Connect(ConnId, mpsc::Sender<Outbound>),
-    Frame(ConnId, Vec<u8>),
+    /// A frame, holding its share of the inbound budget until handled.
+    Frame(ConnId, Vec<u8>, tokio::sync::OwnedSemaphorePermit),
     Disconnect(ConnId),
     Storage(StorageResult),
     /// Another replica stored changes of this document.
@@ -68,10 +69,22 @@ pub struct Limits {
     pub new_docs: shared::sync::RateLimit,
 }
 
+/// Bytes of received frames waiting for the hub, all connections together,
+/// at most (two of the largest frames, at least 16 MB). A reader that would pass it
+/// waits, and stops reading its socket meanwhile: a client pushing frames
+/// faster than the hub takes them is slowed down by TCP instead of growing
+/// the server's memory.
+fn inbound_budget(max_message_bytes: usize) -> usize {
+    max_message_bytes.saturating_mul(2).max(16 << 20)
+}
+
 /// A handle to the hub task.
 #[derive(Clone)]
 pub struct Hub {
     tx: mpsc::UnboundedSender<HubMsg>,
+    /// Permits are bytes of frames queued for the hub ([`inbound_budget`]).
+    inbound: Arc<tokio::sync::Semaphore>,
+    inbound_budget: usize,
     next_conn: Arc<AtomicU64>,
     peer_id: PeerId,
     policy: Option<ServerPolicy>,
@@ -129,8 +142,11 @@ impl Hub {
                 }
             }
         });
+        let inbound_budget = inbound_budget(limits.max_message_bytes);
         Hub {
             tx,
+            inbound: Arc::new(tokio::sync::Semaphore::new(inbound_budget)),
+            inbound_budget,
             next_conn: Arc::new(AtomicU64::new(1)),
             peer_id,
             policy,
@@ -164,9 +180,20 @@ impl Hub {
         (conn, rx)
     }
 
-    /// A frame arrived on a connection.
-    pub fn frame(&self, conn: ConnId, bytes: Vec<u8>) {
-        let _ = self.tx.send(HubMsg::Frame(conn, bytes));
+    /// A frame arrived on a connection: queued for the hub once the inbound
+    /// budget has room for it (a frame larger than the whole budget waits
+    /// for all of it). The caller reads its next frame after this returns.
+    pub async fn frame(&self, conn: ConnId, bytes: Vec<u8>) {
+        let share = bytes.len().clamp(1, self.inbound_budget);
+        let Ok(permit) = self
+            .inbound
+            .clone()
+            .acquire_many_owned(u32::try_from(share).unwrap_or(u32::MAX))
+            .await
+        else {
+            return;
+        };
+        let _ = self.tx.send(HubMsg::Frame(conn, bytes, permit));
     }
 
     /// The connection is gone.
@@ -242,9 +269,11 @@ impl HubTask {
                     self.sync
                         .handle(now(), SyncEvent::connected(conn, Direction::Incoming))
                 }
-                HubMsg::Frame(conn, bytes) => {
+                HubMsg::Frame(conn, bytes, permit) => {
                     self.metrics.received(bytes.len());
-                    self.sync.handle(now(), SyncEvent::received(conn, bytes))
+                    let results = self.sync.handle(now(), SyncEvent::received(conn, bytes));
+                    drop(permit);
+                    results
                 }
                 HubMsg::Disconnect(conn) => {
                     self.conns.remove(&conn);

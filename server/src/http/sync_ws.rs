@@ -81,10 +81,11 @@ async fn connection(socket: WebSocket, state: AppState, user: Option<shared::dat
             }
         };
         match msg {
-            Some(Ok(Message::Binary(bytes))) => hub.frame(conn, bytes.to_vec()),
+            // Waits while the hub is behind (backpressure, see Hub::frame).
+            Some(Ok(Message::Binary(bytes))) => hub.frame(conn, Vec::from(bytes)).await,
             // automerge-repo only sends binary frames; a text frame is handed to
             // the engine like any other bytes, which answers it with an error.
-            Some(Ok(Message::Text(text))) => hub.frame(conn, text.as_bytes().to_vec()),
+            Some(Ok(Message::Text(text))) => hub.frame(conn, text.as_bytes().to_vec()).await,
             Some(Ok(Message::Close(_))) | None => break,
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             Some(Err(e)) => {
