@@ -36,6 +36,9 @@ pub(super) struct DocState {
     /// The write under way, if any.
     pub(super) saving: Option<super::TaskId>,
     pub(super) compacting: bool,
+    /// Its chunks were folded into one (or that was tried) before it left
+    /// memory: not again while it stays.
+    pub(super) fold_tried: bool,
     /// Chunks another writer stored are being read.
     pub(super) refreshing: bool,
     /// Another writer stored more while they were: read again after.
@@ -60,6 +63,7 @@ impl DocState {
             saved_heads: Vec::new(),
             saving: None,
             compacting: false,
+            fold_tried: false,
             refreshing: false,
             refresh_again: false,
             chunks: BTreeMap::new(),

@@ -488,7 +488,7 @@ impl Synchronizer {
                 for id in ids {
                     self.save_if_needed(id, &mut out);
                 }
-                self.park_idle();
+                self.park_idle(&mut out);
             }
         }
         self.run_deferred(&mut out);
@@ -610,12 +610,12 @@ impl Synchronizer {
             d.peers.remove(&conn);
             d.queued.retain(|(c, _, _)| *c != conn);
         }
-        self.evict_idle();
+        self.evict_idle(out);
     }
 
     /// Drops documents idle for `park_after_ms` although connections use
     /// them, remembering for each connection the heads it shares.
-    fn park_idle(&mut self) {
+    fn park_idle(&mut self, out: &mut SyncResults) {
         let Some(after) = self.config.park_after_ms else {
             return;
         };
@@ -629,6 +629,9 @@ impl Synchronizer {
             .filter_map(|(id, d)| d.is_idle().then_some(*id))
             .collect();
         for id in idle {
+            if self.fold_before_leaving(id, out) {
+                continue;
+            }
             let Some(d) = self.docs.remove(&id) else {
                 continue;
             };
@@ -664,12 +667,21 @@ impl Synchronizer {
         }
     }
 
-    fn evict_idle(&mut self) {
+    fn evict_idle(&mut self, out: &mut SyncResults) {
         if !self.config.evict_idle {
             return;
         }
-        self.docs
-            .retain(|_, d| !(d.phase == Phase::Ready && d.peers.is_empty() && d.is_idle()));
+        let idle: Vec<DocumentId> = self
+            .docs
+            .iter_mut()
+            .filter(|(_, d)| d.phase == Phase::Ready && d.peers.is_empty())
+            .filter_map(|(id, d)| d.is_idle().then_some(*id))
+            .collect();
+        for id in idle {
+            if !self.fold_before_leaving(id, out) {
+                self.docs.remove(&id);
+            }
+        }
     }
 
     fn fail(&mut self, conn: ConnId, message: String, out: &mut SyncResults) {
@@ -1193,12 +1205,21 @@ impl Synchronizer {
         if heads == d.saved_heads {
             return;
         }
-        let data = d.doc.save_after(&d.saved_heads);
+        // Nothing stored yet: the first save is the whole document, compact
+        // (a snapshot is a fraction of the changes it holds, and loads faster).
+        let (kind, data) = if d.chunks.is_empty() {
+            (storage::ChunkKind::Snapshot, d.doc.save())
+        } else {
+            (
+                storage::ChunkKind::Incremental,
+                d.doc.save_after(&d.saved_heads),
+            )
+        };
         if data.is_empty() {
             d.saved_heads = heads;
             return;
         }
-        let chunk = StorageKey::chunk(&doc_id, storage::ChunkKind::Incremental, &data);
+        let chunk = StorageKey::chunk(&doc_id, kind, &data);
         let task = self.new_task(
             doc_id,
             TaskPurpose::Save {
@@ -1216,10 +1237,32 @@ impl Synchronizer {
 
     fn maybe_compact(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
         let limit = self.config.compact_after;
+        if self.docs.get(&doc_id).is_some_and(|d| d.chunks.len() > limit) {
+            self.compact(doc_id, out);
+        }
+    }
+
+    /// A document about to leave memory folds its incremental chunks into
+    /// one snapshot first, once: the next load reads one compact chunk.
+    /// True when a fold started (the document stays until it is written).
+    fn fold_before_leaving(&mut self, doc_id: DocumentId, out: &mut SyncResults) -> bool {
+        let Some(d) = self.docs.get_mut(&doc_id) else {
+            return false;
+        };
+        if d.chunks.len() <= 1 || d.fold_tried {
+            return false;
+        }
+        d.fold_tried = true;
+        self.compact(doc_id, out);
+        true
+    }
+
+    /// Replaces every stored chunk of the document by one snapshot.
+    fn compact(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
         };
-        if d.chunks.len() <= limit || d.compacting || d.saving.is_some() {
+        if d.compacting || d.saving.is_some() {
             return;
         }
         let data = d.doc.save();
@@ -1345,7 +1388,7 @@ impl Synchronizer {
             }
             (TaskPurpose::Load, StorageOutcome::Done) => {}
         }
-        self.evict_idle();
+        self.evict_idle(out);
     }
 
     fn on_loaded(
