@@ -37,7 +37,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};
-use shared::sync::{ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, Synchronizer};
+use shared::sync::{
+    ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
+};
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -57,8 +59,6 @@ const CONNECT_TIMEOUT_MS: u32 = 20_000;
 /// for this long: the link is dead without the browser noticing (a half-open
 /// TCP connection on a mobile network); reconnect.
 const STALL_MS: i64 = 30_000;
-/// Retry of writes the browser refused (quota).
-const STORAGE_RETRY_MS: u32 = 10_000;
 
 /// The connection to the server, as the user should understand it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,7 +212,8 @@ struct Driver {
     dial_timer: Option<Timeout>,
     nudge_timer: Option<Timeout>,
     watch_timer: Option<Timeout>,
-    storage_timer: Option<Timeout>,
+    /// The engine's next timer (`poll_timeout`): when, and the browser timer.
+    engine_timer: Option<(i64, Timeout)>,
 }
 
 impl SyncLoop {
@@ -237,7 +238,7 @@ impl SyncLoop {
             dial_timer: None,
             nudge_timer: None,
             watch_timer: None,
-            storage_timer: None,
+            engine_timer: None,
         };
         let this = SyncLoop {
             driver: StoredValue::new_local(Rc::new(RefCell::new(driver))),
@@ -471,10 +472,28 @@ pub(crate) fn apply_edit(
 impl Driver {
     /// Steps 1–5 of the module docs for one event and everything it causes.
     fn feed(&mut self, me: SyncLoop, event: SyncEvent) {
-        let mut queue = VecDeque::from([event]);
-        while let Some(event) = queue.pop_front() {
+        let first = self.sync.handle(Timestamp(now()), event);
+        self.carry_out(me, first);
+    }
+
+    /// The engine's timer fired: what is due (a write to retry).
+    fn on_timeout(&mut self, me: SyncLoop) {
+        self.engine_timer = None;
+        let first = self.sync.handle_timeout(Timestamp(now()));
+        self.carry_out(me, first);
+    }
+
+    /// Carries out `first` and the results of every event it causes, in
+    /// order, then sets the browser timer for the engine's next one.
+    fn carry_out(&mut self, me: SyncLoop, first: SyncResults) {
+        let mut queue = VecDeque::new();
+        let mut next = Some(first);
+        while let Some(results) = next.take().or_else(|| {
+            queue
+                .pop_front()
+                .map(|event| self.sync.handle(Timestamp(now()), event))
+        }) {
             let now = now();
-            let results = self.sync.handle(Timestamp(now), event);
             for task in &results.storage {
                 queue.push_back(SyncEvent::storage_done(local_store::perform(task)));
             }
@@ -491,7 +510,7 @@ impl Driver {
             }
             lost.extend(results.close.iter().copied());
             for notice in results.notices {
-                self.notice(me, notice, now);
+                self.notice(notice, now);
             }
             for conn in lost {
                 if self.drop_connection(conn) {
@@ -499,9 +518,29 @@ impl Driver {
                 }
             }
         }
+        self.arm_engine_timer(me);
     }
 
-    fn notice(&mut self, me: SyncLoop, notice: SyncNotice, now: i64) {
+    /// Sets the browser timer for the engine's next due time, unless one is
+    /// set for that time or earlier already.
+    fn arm_engine_timer(&mut self, me: SyncLoop) {
+        let Some(at) = self.sync.poll_timeout() else {
+            self.engine_timer = None;
+            return;
+        };
+        if self
+            .engine_timer
+            .as_ref()
+            .is_some_and(|(due, _)| *due <= at.0)
+        {
+            return;
+        }
+        let wait = u32::try_from((at.0 - now()).max(0)).unwrap_or(u32::MAX);
+        let timer = Timeout::new(wait, move || me.run(|d, me| d.on_timeout(me)));
+        self.engine_timer = Some((at.0, timer));
+    }
+
+    fn notice(&mut self, notice: SyncNotice, now: i64) {
         match notice {
             SyncNotice::PeerReady { conn, .. } => {
                 if self.socket.as_ref().is_some_and(|(c, _)| *c == conn) {
@@ -519,15 +558,9 @@ impl Driver {
                 log(&format!(
                     "sync: storage refused a write for {doc:?}: {message}"
                 ));
+                // The engine writes it again after `retry_after_ms`
+                // (its timer, armed after these results).
                 self.storage_error = Some(message);
-                if self.storage_timer.is_none() {
-                    self.storage_timer = Some(Timeout::new(STORAGE_RETRY_MS, move || {
-                        me.run(|d, me| {
-                            d.storage_timer = None;
-                            d.feed(me, SyncEvent::tick());
-                        })
-                    }));
-                }
             }
             SyncNotice::ProtocolError { message, .. } => {
                 log(&format!("sync: protocol error: {message}"));

@@ -47,16 +47,11 @@ enum HubMsg {
     /// Announcements may have been missed (the listener reconnected): every
     /// document in memory is read again.
     RefreshAll,
-    Tick,
     /// Stop: take no more frames, finish the writes under way, then close
     /// every connection with "going away"; the connections' senders come
     /// back so the caller can wait for their writers to flush.
     Shutdown(oneshot::Sender<Vec<mpsc::Sender<Outbound>>>),
 }
-
-/// How often the engine gets a tick: it retries failed writes and lets
-/// rate-limited messages through then.
-const TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What one peer may send.
 #[derive(Clone, Copy, Debug)]
@@ -131,17 +126,6 @@ impl Hub {
             metrics: crate::metrics::SyncMetrics::new(),
         };
         tokio::spawn(task.run(rx));
-        let ticker = tx.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(TICK);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                interval.tick().await;
-                if ticker.send(HubMsg::Tick).is_err() {
-                    return;
-                }
-            }
-        });
         let inbound_budget = inbound_budget(limits.max_message_bytes);
         Hub {
             tx,
@@ -255,7 +239,29 @@ fn now() -> Timestamp {
 
 impl HubTask {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<HubMsg>) {
-        while let Some(msg) = rx.recv().await {
+        loop {
+            // The engine's own timers (retries, rate limits, parking).
+            let due = self.sync.poll_timeout().map(|at| {
+                let wait = u64::try_from(at.0 - now().0).unwrap_or(0);
+                tokio::time::Instant::now() + std::time::Duration::from_millis(wait)
+            });
+            let timer = async {
+                match due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let msg = tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => msg,
+                    None => return,
+                },
+                () = timer => {
+                    let results = self.sync.handle_timeout(now());
+                    self.carry_out(results);
+                    continue;
+                }
+            };
             let stopping = self.shutdown.is_some();
             let results = match msg {
                 HubMsg::Connect(_, out) if stopping => {
@@ -307,7 +313,6 @@ impl HubTask {
                     }
                     all
                 }
-                HubMsg::Tick => self.sync.handle(now(), SyncEvent::tick()),
                 HubMsg::Shutdown(done) => {
                     tracing::info!(
                         connections = self.conns.len(),

@@ -51,15 +51,28 @@ impl Node {
     }
 
     fn handle(&mut self, ev: SyncEvent) {
-        let mut queue = VecDeque::from([ev]);
-        while let Some(ev) = queue.pop_front() {
-            let r = self.sync.handle(Timestamp(self.now), ev);
+        let first = self.sync.handle(Timestamp(self.now), ev);
+        self.carry_out(first);
+    }
+
+    /// Time passed: whatever the engine has due by now.
+    fn timeout(&mut self) {
+        if self.sync.poll_timeout().is_some_and(|at| at.0 <= self.now) {
+            let r = self.sync.handle_timeout(Timestamp(self.now));
+            self.carry_out(r);
+        }
+    }
+
+    fn carry_out(&mut self, first: shared::sync::SyncResults) {
+        let mut queue: VecDeque<shared::sync::SyncResults> = VecDeque::from([first]);
+        while let Some(r) = queue.pop_front() {
             self.out.extend(r.outgoing.into_iter().map(|(_, f)| f));
             for t in r.storage {
                 if self.hold_storage {
                     self.held.push(t);
                 } else {
-                    queue.push_back(self.perform(t));
+                    let done = self.perform(t);
+                    queue.push_back(self.sync.handle(Timestamp(self.now), done));
                 }
             }
         }
@@ -121,7 +134,7 @@ fn every_round_ends_acknowledged() {
                         // Sometimes a minute passes: the server may park the document.
                         if rng.below(4) == 0 {
                             server.now += 60_000;
-                            server.handle(SyncEvent::tick());
+                            server.timeout();
                             parked += usize::from(server.sync.docs_in_memory() == 0);
                         }
                     }

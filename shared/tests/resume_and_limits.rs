@@ -209,7 +209,7 @@ fn new_documents_beyond_the_rate_wait_and_then_go_through() {
     );
     for _ in 0..10 {
         net.now += 1_000;
-        net.event(server, SyncEvent::tick());
+        net.timeout(server);
         net.run_until_quiescent();
     }
     assert_eq!(acked(&net), 10, "the rest follow at the steady rate");
@@ -250,7 +250,7 @@ fn idle_documents_leave_server_memory_while_connected_and_changes_still_reach_th
 
     // Half a minute of silence: the server lets go of all three.
     net.now += 31_000;
-    net.event(server, SyncEvent::tick());
+    assert!(net.timeout(server), "parking was due");
     assert_eq!(net.peers[server].sync.docs_in_memory(), 0);
 
     // The district opens one of them and edits it: the phone, still

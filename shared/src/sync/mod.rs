@@ -100,6 +100,8 @@ pub struct SyncConfig {
     /// (a few hashes), so memory follows activity, not the number of
     /// documents a long connection has touched. `None`: keep them.
     pub park_after_ms: Option<i64>,
+    /// How long after a failed write the unsaved documents are written again.
+    pub retry_after_ms: i64,
 }
 
 impl SyncConfig {
@@ -121,6 +123,7 @@ impl SyncConfig {
             }),
             max_deferred: 2000,
             park_after_ms: Some(30_000),
+            retry_after_ms: 1_000,
         }
     }
 
@@ -139,6 +142,8 @@ impl SyncConfig {
             new_docs_rate: None,
             max_deferred: 2000,
             park_after_ms: None,
+            // A phone's storage fails when it is full: no use hammering it.
+            retry_after_ms: 10_000,
         }
     }
 }
@@ -156,7 +161,6 @@ enum EventKind {
     Open(DocumentId),
     Changed(DocumentId),
     StoredElsewhere(DocumentId),
-    Tick,
 }
 
 impl SyncEvent {
@@ -199,11 +203,6 @@ impl SyncEvent {
     /// the next load reads the changes anyway.
     pub fn stored_elsewhere(doc: DocumentId) -> SyncEvent {
         SyncEvent(EventKind::StoredElsewhere(doc))
-    }
-
-    /// Time passed: retry failed saves.
-    pub fn tick() -> SyncEvent {
-        SyncEvent(EventKind::Tick)
     }
 }
 
@@ -321,6 +320,10 @@ pub struct Synchronizer {
     parked: BTreeMap<ConnId, BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
     /// Who may read and write what; `None`: everyone everything.
     policy: Option<Box<dyn AccessPolicy>>,
+    /// A write failed: when to try the unsaved documents again.
+    retry_at: Option<Timestamp>,
+    /// When idle documents were last looked for (see `park_after_ms`).
+    parked_at: Timestamp,
 }
 
 impl std::fmt::Debug for Synchronizer {
@@ -346,6 +349,8 @@ impl Synchronizer {
             now: Timestamp(0),
             parked: BTreeMap::new(),
             policy: None,
+            retry_at: None,
+            parked_at: Timestamp(0),
         }
     }
 
@@ -429,13 +434,47 @@ impl Synchronizer {
             EventKind::Open(doc) => self.on_open(doc, &mut out),
             EventKind::Changed(doc) => self.on_changed(doc, &mut out),
             EventKind::StoredElsewhere(doc) => self.on_stored_elsewhere(doc, &mut out),
-            EventKind::Tick => {
-                let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
-                for id in ids {
-                    self.save_if_needed(id, &mut out);
-                }
-                self.park_idle(&mut out);
+        }
+        self.run_deferred(&mut out);
+        out
+    }
+
+    /// When the engine next has work of its own, whatever arrives: a failed
+    /// write to try again, messages a connection's rate limit lets through,
+    /// idle documents to drop from memory. The driver calls
+    /// [`Synchronizer::handle_timeout`] then (or earlier: nothing happens
+    /// before its time); `None`: nothing until the next event.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let park = self
+            .config
+            .park_after_ms
+            .filter(|_| !self.docs.is_empty())
+            .map(|after| Timestamp(self.parked_at.0 + (after / 4).max(1)));
+        let deferred = self
+            .conns
+            .values()
+            .filter(|c| !c.closing && !c.deferred.is_empty())
+            .filter_map(|c| c.budget.as_ref().and_then(|b| b.next_token_at(self.now)))
+            .min();
+        [self.retry_at, park, deferred].into_iter().flatten().min()
+    }
+
+    /// Does what [`Synchronizer::poll_timeout`] said was due by `now`.
+    pub fn handle_timeout(&mut self, now: Timestamp) -> SyncResults {
+        let mut out = SyncResults::default();
+        self.now = now;
+        if self.retry_at.is_some_and(|at| at <= now) {
+            self.retry_at = None;
+            let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+            for id in ids {
+                self.save_if_needed(id, &mut out);
             }
+        }
+        if let Some(after) = self.config.park_after_ms
+            && now.0 >= self.parked_at.0 + (after / 4).max(1)
+        {
+            self.parked_at = now;
+            self.park_idle(&mut out);
         }
         self.run_deferred(&mut out);
         out

@@ -10,6 +10,7 @@ use super::storage::{
 };
 use super::{ConnId, SyncNotice, SyncResults, Synchronizer};
 use crate::protocol::ids::DocumentId;
+use crate::time::Timestamp;
 use automerge::AutoCommit;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -218,6 +219,9 @@ impl Synchronizer {
                 if let Some(d) = self.docs.get_mut(&doc_id) {
                     d.saving = None;
                 }
+                // The changes stay in memory; they are written again later.
+                let at = Timestamp(self.now.0 + self.config.retry_after_ms);
+                self.retry_at = Some(self.retry_at.map_or(at, |r| r.min(at)));
                 out.notices.push(SyncNotice::StorageFailed {
                     doc: Some(doc_id),
                     message: match outcome {

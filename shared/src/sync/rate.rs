@@ -28,6 +28,24 @@ impl TokenBucket {
         }
     }
 
+    /// When the next token is there (`now` if one is; never with no rate).
+    pub(super) fn next_token_at(&self, now: Timestamp) -> Option<Timestamp> {
+        let Some(last) = self.last else {
+            return Some(now);
+        };
+        let elapsed = (now.0 - last.0).max(0) as f64 / 1000.0;
+        let tokens =
+            (self.tokens + elapsed * self.limit.per_second).min(f64::from(self.limit.burst));
+        if tokens >= 1.0 {
+            return Some(now);
+        }
+        if self.limit.per_second <= 0.0 {
+            return None;
+        }
+        let wait_ms = ((1.0 - tokens) / self.limit.per_second * 1000.0).ceil() as i64;
+        Some(Timestamp(now.0 + wait_ms.max(1)))
+    }
+
     /// Takes one token if there is one at `now`.
     pub(super) fn take(&mut self, now: Timestamp) -> bool {
         if let Some(last) = self.last {
@@ -63,5 +81,7 @@ mod tests {
         assert!(b.take(Timestamp(60_000)) && b.take(Timestamp(60_000)));
         assert!(b.take(Timestamp(60_000)), "refills up to the burst");
         assert!(!b.take(Timestamp(60_000)), "never beyond the burst");
+        assert_eq!(b.next_token_at(Timestamp(60_000)), Some(Timestamp(60_500)));
+        assert_eq!(b.next_token_at(Timestamp(60_600)), Some(Timestamp(60_600)));
     }
 }

@@ -148,6 +148,25 @@ impl Network {
         self.now += 1;
         let now = Timestamp(self.now);
         let res = self.peers[peer].sync.handle(now, ev);
+        self.carry_out(peer, res);
+    }
+
+    /// Lets the engine of `peer` do what is due at the network's time
+    /// (its `poll_timeout` / `handle_timeout`); true if anything was due.
+    pub fn timeout(&mut self, peer: usize) -> bool {
+        let now = Timestamp(self.now);
+        let due = self.peers[peer]
+            .sync
+            .poll_timeout()
+            .is_some_and(|at| at <= now);
+        if due {
+            let res = self.peers[peer].sync.handle_timeout(now);
+            self.carry_out(peer, res);
+        }
+        due
+    }
+
+    fn carry_out(&mut self, peer: usize, res: shared::sync::SyncResults) {
         self.peers[peer].notices.extend(res.notices);
         for (conn, bytes) in res.outgoing {
             if let Some((to, to_conn)) = self.route(peer, conn) {
