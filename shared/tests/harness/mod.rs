@@ -241,6 +241,31 @@ impl Network {
         }
     }
 
+    /// Delivers the oldest frame of one connection direction with frames in
+    /// flight — the `pick`-th of them (modulo their number). Each connection
+    /// stays in order, as a WebSocket is; different connections interleave in
+    /// any order. False when nothing is in flight.
+    pub fn deliver_one_of(&mut self, pick: usize) -> bool {
+        let mut dests: Vec<(usize, ConnId)> = Vec::new();
+        for (to, conn, _) in &self.queue {
+            if !dests.contains(&(*to, *conn)) {
+                dests.push((*to, *conn));
+            }
+        }
+        if dests.is_empty() {
+            return false;
+        }
+        let dest = dests[pick % dests.len()];
+        let i = self
+            .queue
+            .iter()
+            .position(|(to, conn, _)| (*to, *conn) == dest)
+            .expect("a frame for it");
+        let (to, conn, bytes) = self.queue.remove(i).expect("in range");
+        self.event(to, SyncEvent::received(conn, bytes));
+        true
+    }
+
     pub fn in_flight(&self) -> usize {
         self.queue.len()
     }
