@@ -310,6 +310,7 @@ impl HubTask {
                         all.close.extend(r.close);
                         all.storage.extend(r.storage);
                         all.notices.extend(r.notices);
+                        all.learnt.extend(r.learnt);
                     }
                     all
                 }
@@ -342,10 +343,8 @@ impl HubTask {
 
     fn carry_out(&mut self, results: SyncResults) {
         // Attribution is queued before the writes it belongs to.
-        if let Some(p) = &self.policy {
-            for l in p.take_learnt() {
-                let _ = self.writer.send(WriteJob::Learnt(l));
-            }
+        for l in results.learnt {
+            let _ = self.writer.send(WriteJob::Learnt(l));
         }
         for (conn, bytes) in results.outgoing {
             self.metrics.sent(bytes.len());

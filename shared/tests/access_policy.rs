@@ -8,7 +8,7 @@ mod harness;
 use harness::{Network, edit};
 use shared::automerge;
 use shared::report::ReportMeta;
-use shared::sync::{AccessPolicy, ConnId, SyncEvent, SyncNotice};
+use shared::sync::{AccessPolicy, ConnId, SyncEvent, SyncNotice, Verdict};
 use shared::{DocumentId, ReportKey, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -36,11 +36,13 @@ impl AccessPolicy for Grants {
         _: &DocumentId,
         _before: &automerge::Automerge,
         after: &automerge::Automerge,
-    ) -> Result<(), String> {
+    ) -> Verdict {
         let g = self.0.lock().unwrap();
         match unit_of(after) {
-            Some(u) if g.get(&conn).is_some_and(|(_, w)| w.contains(&u.as_str())) => Ok(()),
-            other => Err(format!("may not write reports of {other:?}")),
+            Some(u) if g.get(&conn).is_some_and(|(_, w)| w.contains(&u.as_str())) => {
+                Verdict::accept(Vec::new())
+            }
+            other => Verdict::refuse(format!("may not write reports of {other:?}")),
         }
     }
 }
@@ -177,11 +179,11 @@ impl AccessPolicy for Gate {
         _: &DocumentId,
         _: &automerge::Automerge,
         _: &automerge::Automerge,
-    ) -> Result<(), String> {
+    ) -> Verdict {
         if *self.0.lock().unwrap() {
-            Ok(())
+            Verdict::accept(Vec::new())
         } else {
-            Err("workflow:approved".into())
+            Verdict::refuse("workflow:approved")
         }
     }
 }

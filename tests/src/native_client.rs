@@ -276,11 +276,13 @@ impl NativeClient {
         let mut queue = std::collections::VecDeque::from([first]);
         let mut close_requested = false;
         while let Some(res) = queue.pop_front() {
+            // A client has no access policy: nothing is learnt.
             let SyncResults {
                 outgoing,
                 storage,
                 close,
                 notices,
+                learnt: _,
             } = res;
             for (conn, bytes) in outgoing {
                 // Frames for a connection that is gone are dropped: the next

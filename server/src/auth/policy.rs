@@ -13,7 +13,7 @@ use shared::access::{Access, Action, access, allowed};
 use shared::dataset::User;
 use shared::report::shape::{Shape, ShapeReason};
 use shared::report::{ReportMeta, ReportView};
-use shared::sync::{AccessPolicy, ConnId};
+use shared::sync::{AccessPolicy, ConnId, Verdict};
 use shared::workflow::{
     Refusal, Rights, Status, check_change, check_history, check_limits_kept, check_repair,
     check_submission, submits,
@@ -21,21 +21,15 @@ use shared::workflow::{
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Something the policy learnt that must be stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Learnt {
-    /// An actor id is the given user's.
-    Actor { actor: String, user: String },
-    /// A document that is not a report now belongs to the user.
-    Owner { doc: DocumentId, user: String },
-}
+/// Something the policy learnt that must be stored: the engine hands it to
+/// the hub in its results (`SyncResults::learnt`), the hub to the writer.
+pub use shared::sync::Binding as Learnt;
 
 #[derive(Default)]
 struct State {
     conns: HashMap<ConnId, User>,
     actors: HashMap<String, String>,
     owners: HashMap<DocumentId, String>,
-    learnt: Vec<Learnt>,
 }
 
 /// Shared between the hub (which registers connections and stores what is
@@ -77,11 +71,6 @@ impl ServerPolicy {
     /// The connection is gone.
     pub fn disconnected(&self, conn: ConnId) {
         self.state().conns.remove(&conn);
-    }
-
-    /// Takes what was learnt since the last call, to be stored.
-    pub fn take_learnt(&self) -> Vec<Learnt> {
-        std::mem::take(&mut self.state().learnt)
     }
 
     /// A binding as the database holds it, stored by this or another
@@ -135,14 +124,19 @@ impl AccessPolicy for ServerPolicy {
         id: &DocumentId,
         before: &Automerge,
         after: &Automerge,
-    ) -> Result<(), String> {
-        let user = self.user(conn).ok_or("not logged in")?;
-        self.judge(&user, id, before, after).map_err(|r| {
-            // Who sent what: a refused change is kept by its sender, so the
-            // log is where an administrator sees a misbehaving client.
-            tracing::warn!(user = %user.id, doc = %id, reason = %r.code, "change refused: {}", r.detail);
-            r.code
-        })
+    ) -> Verdict {
+        let Some(user) = self.user(conn) else {
+            return Verdict::refuse("not logged in");
+        };
+        match self.judge(&user, id, before, after) {
+            Ok(learnt) => Verdict::accept(learnt),
+            Err(r) => {
+                // Who sent what: a refused change is kept by its sender, so
+                // the log is where an administrator sees a misbehaving client.
+                tracing::warn!(user = %user.id, doc = %id, reason = %r.code, "change refused: {}", r.detail);
+                Verdict::refuse(r.code)
+            }
+        }
     }
 }
 
@@ -187,7 +181,7 @@ impl ServerPolicy {
         id: &DocumentId,
         before: &Automerge,
         after: &Automerge,
-    ) -> Result<(), Refused> {
+    ) -> Result<Vec<Learnt>, Refused> {
         let mut learnt = Vec::new();
         if report_of(id, before).is_some() && report_of(id, after).is_none() {
             return Err(refused(
@@ -325,7 +319,6 @@ impl ServerPolicy {
                 }
             }
         }
-        state.learnt.extend(learnt);
-        Ok(())
+        Ok(learnt)
     }
 }

@@ -114,12 +114,13 @@ impl Synchronizer {
                     Ok(()) => {
                         let verdict =
                             policy.may_write(conn, &doc_id, d.doc.document(), doc.document());
-                        match verdict {
-                            Ok(()) => {
+                        match verdict.refused {
+                            None => {
                                 d.doc = doc;
                                 peer.state = state;
+                                out.learnt.extend(verdict.learnt);
                             }
-                            Err(reason) => {
+                            Some(reason) => {
                                 // Nothing applied. The peer hears why, keeps
                                 // its changes, and we start over with it: a
                                 // fresh sync state, so when the document

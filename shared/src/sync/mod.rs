@@ -41,14 +41,72 @@ pub trait AccessPolicy: Send {
     fn may_read(&self, conn: ConnId, id: &DocumentId, doc: &automerge::Automerge) -> bool;
 
     /// Whether the peer's changes, which turn `before` into `after`, are
-    /// accepted; `Err` says why not. Refused changes are not applied.
+    /// accepted, and what accepting them taught the policy (the verdict's
+    /// `learnt`, handed to the driver in [`SyncResults::learnt`]). Refused
+    /// changes are not applied.
     fn may_write(
         &self,
         conn: ConnId,
         id: &DocumentId,
         before: &automerge::Automerge,
         after: &automerge::Automerge,
-    ) -> Result<(), String>;
+    ) -> Verdict;
+}
+
+/// A fact an access policy learnt while accepting a change, which must be
+/// stored before the change is acknowledged (who wrote what).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Binding {
+    /// An actor id is the given user's.
+    Actor {
+        /// The automerge actor id, hex.
+        actor: String,
+        /// The user.
+        user: String,
+    },
+    /// A document that is not a report now belongs to the user.
+    Owner {
+        /// The document.
+        doc: DocumentId,
+        /// The user.
+        user: String,
+    },
+}
+
+/// An access policy's answer about a change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Why the change is refused; `None`: accepted.
+    pub refused: Option<String>,
+    /// What accepting it taught the policy (empty when refused).
+    pub learnt: Vec<Binding>,
+}
+
+impl Verdict {
+    /// Accepted, having learnt `learnt`.
+    pub fn accept(learnt: Vec<Binding>) -> Verdict {
+        Verdict {
+            refused: None,
+            learnt,
+        }
+    }
+
+    /// Refused, for `reason`.
+    pub fn refuse(reason: impl Into<String>) -> Verdict {
+        Verdict {
+            refused: Some(reason.into()),
+            learnt: Vec::new(),
+        }
+    }
+}
+
+impl From<Result<(), String>> for Verdict {
+    fn from(r: Result<(), String>) -> Verdict {
+        match r {
+            Ok(()) => Verdict::accept(Vec::new()),
+            Err(reason) => Verdict::refuse(reason),
+        }
+    }
 }
 
 /// Identifies a connection; chosen by the adapter, unique while it is open.
@@ -304,6 +362,10 @@ pub struct SyncResults {
     pub close: Vec<ConnId>,
     /// Things that happened.
     pub notices: Vec<SyncNotice>,
+    /// What the access policy learnt from the changes accepted here: store
+    /// it before (or with) the storage tasks, so an acknowledged change is
+    /// never stored without who made it.
+    pub learnt: Vec<Binding>,
 }
 
 /// The engine. See the module docs.
