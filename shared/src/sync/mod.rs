@@ -3,8 +3,16 @@
 //!
 //! The server, the browser client and the native test clients all drive the
 //! same [`Synchronizer`]: feed it a [`SyncEvent`] with the current time, then
-//! carry out the [`SyncResults`] — send the outgoing frames, perform the
-//! storage tasks and feed their results back, close the connections it names.
+//! carry out the [`SyncResults`] — store what the access policy learnt,
+//! send the outgoing frames, perform the storage tasks and feed their results
+//! back, close the connections it names. It keeps no clock: between events
+//! the driver waits until [`Synchronizer::poll_timeout`] and then calls
+//! [`Synchronizer::handle_timeout`].
+//!
+//! Layout: `connection` (handshake, a connection's lifetime, frames, rate
+//! limit), `document` (sync messages through the access policy, acks),
+//! `persistence` (load, save, compaction, refresh, eviction), `docs` (the
+//! per-document state), [`storage`] (the storage tasks and keys).
 //!
 //! **Durable acknowledgement.** A document's sync messages advertise its
 //! heads. The engine never generates a message for a document while a write
