@@ -89,3 +89,13 @@ pub async fn missing_in(
     }
     missing
 }
+
+/// Waits until `acked` holds at least `count` acknowledgements; panics with
+/// `stalled` after `within` (the phones never got going, or stopped).
+pub async fn wait_for(acked: &Acked, count: usize, within: Duration, stalled: &str) {
+    let deadline = std::time::Instant::now() + within;
+    while acked.lock().unwrap().len() < count {
+        assert!(std::time::Instant::now() < deadline, "{stalled}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

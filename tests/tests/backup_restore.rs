@@ -4,12 +4,12 @@
 
 use automerge::ChangeHash;
 use baocao_tests::TestServer;
-use baocao_tests::acked::{Acked, edit_rounds, missing_on};
+use baocao_tests::acked::{Acked, edit_rounds, missing_on, wait_for};
 use baocao_tests::server::run_admin;
 use shared::DocumentId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const FIGURES: &str = "/api/figures?template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
 
@@ -26,11 +26,13 @@ async fn a_backup_taken_while_a_phone_syncs_restores_every_acknowledged_change()
         acked.clone(),
         stop.clone(),
     ));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while acked.lock().unwrap().len() < 3 * 5 {
-        assert!(Instant::now() < deadline, "the phone never got going");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        &acked,
+        3 * 5,
+        Duration::from_secs(30),
+        "the phone never got going",
+    )
+    .await;
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("baocao-backup.db");
@@ -47,11 +49,13 @@ async fn a_backup_taken_while_a_phone_syncs_restores_every_acknowledged_change()
     let during = acked.lock().unwrap().len();
 
     // The phone carries on after the backup as it did during it.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while acked.lock().unwrap().len() < during + 3 * 3 {
-        assert!(Instant::now() < deadline, "the phone stopped syncing");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        &acked,
+        during + 3 * 3,
+        Duration::from_secs(20),
+        "the phone stopped syncing",
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
     let rounds = task.await.unwrap().expect("the phone synced throughout");
 

@@ -5,7 +5,7 @@
 //! themselves once it is back, finish every round.
 
 use automerge::ChangeHash;
-use baocao_tests::acked::{Acked, missing_on};
+use baocao_tests::acked::{Acked, missing_on, wait_for};
 use baocao_tests::{NativeClient, TestServer, child_protection_template};
 use shared::{DocumentId, ReportKey, Value};
 use std::time::{Duration, Instant};
@@ -81,11 +81,13 @@ async fn sigterm_during_a_sync_burst_loses_nothing_acknowledged_and_phones_finis
         .collect();
 
     // Stop once the phones are well into their rounds.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acked.lock().unwrap().len() < PHONES * REPORTS * 3 {
-        assert!(Instant::now() < deadline, "the phones never got going");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        &acked,
+        PHONES * REPORTS * 3,
+        Duration::from_secs(60),
+        "the phones never got going",
+    )
+    .await;
     let status = server.stop().await;
     let before_signal = acked.lock().unwrap().clone();
     assert!(

@@ -2,10 +2,10 @@
 //! SIGKILL in the middle, and after a restart every change it acknowledged
 //! before the kill is there.
 
-use baocao_tests::acked::{Acked, missing_on};
+use baocao_tests::acked::{Acked, missing_on, wait_for};
 use baocao_tests::{NativeClient, TestServer, child_protection_template};
 use shared::{DocumentId, ReportKey, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PHONES: usize = 12;
 const REPORTS: usize = 3;
@@ -56,11 +56,13 @@ async fn every_change_acknowledged_before_a_sigkill_survives_it() {
         .collect();
 
     // Kill once the phones are well into their rounds.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while acked.lock().unwrap().len() < PHONES * REPORTS * 3 {
-        assert!(Instant::now() < deadline, "the phones never got going");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        &acked,
+        PHONES * REPORTS * 3,
+        Duration::from_secs(30),
+        "the phones never got going",
+    )
+    .await;
     server.kill().await;
     let mut rounds = 0;
     for t in tasks {

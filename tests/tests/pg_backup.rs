@@ -5,12 +5,12 @@
 //! 503 when the database is gone while `/api/health` stays up.
 
 use baocao_tests::TestServer;
-use baocao_tests::acked::{Acked, edit_rounds, missing_on};
+use baocao_tests::acked::{Acked, edit_rounds, missing_on, wait_for};
 use baocao_tests::server::run_admin;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const FIGURES: &str = "/api/figures?template=bao-ve-tre-em&period=2024-H1&unit=huyen-ba-to";
 
@@ -39,11 +39,13 @@ async fn pg_dump_while_a_phone_syncs_and_pg_restore_keep_every_acknowledged_chan
         acked.clone(),
         stop.clone(),
     ));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while acked.lock().unwrap().len() < 3 * 5 {
-        assert!(Instant::now() < deadline, "the phone never got going");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        &acked,
+        3 * 5,
+        Duration::from_secs(30),
+        "the phone never got going",
+    )
+    .await;
 
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("baocao.dump");
@@ -52,14 +54,13 @@ async fn pg_dump_while_a_phone_syncs_and_pg_restore_keep_every_acknowledged_chan
     c.args(["-Fc", "-d", &url, "-f"]).arg(&dump);
     tokio::task::spawn_blocking(move || run(c)).await.unwrap();
     let during = acked.lock().unwrap().len();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while acked.lock().unwrap().len() < during + 3 * 3 {
-        assert!(
-            Instant::now() < deadline,
-            "the phone stopped syncing after the dump"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(
+        &acked,
+        during + 3 * 3,
+        Duration::from_secs(20),
+        "the phone stopped syncing after the dump",
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
     let rounds = phone.await.unwrap().expect("the phone synced throughout");
 

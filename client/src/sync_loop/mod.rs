@@ -28,6 +28,10 @@
 //! after a reload — offline — a document whose heads still equal the
 //! acknowledged ones is known to be on the server.
 
+mod snapshot;
+
+pub use snapshot::{DocStatus, Link, SyncSnapshot, SyncState};
+
 use crate::local_store::{self, acked_key};
 use crate::socket::{Socket, SocketEvent};
 use crate::{api, auth};
@@ -59,122 +63,6 @@ const CONNECT_TIMEOUT_MS: u32 = 20_000;
 /// for this long: the link is dead without the browser noticing (a half-open
 /// TCP connection on a mobile network); reconnect.
 const STALL_MS: i64 = 30_000;
-
-/// The connection to the server, as the user should understand it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Link {
-    /// The browser reports no network: nothing is attempted until it does.
-    Offline,
-    /// The server could not be reached; a retry is scheduled.
-    Waiting,
-    /// A connection attempt is under way.
-    Connecting,
-    /// Connected and the handshake is done.
-    Connected,
-}
-
-/// Where a document's data is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyncState {
-    /// Only on this phone (stored here; the server does not have all of it).
-    Local,
-    /// Connected and being sent.
-    Syncing,
-    /// The server has stored every change this phone has.
-    Server,
-}
-
-impl SyncState {
-    /// The `data-state` attribute value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SyncState::Local => "local",
-            SyncState::Syncing => "syncing",
-            SyncState::Server => "server",
-        }
-    }
-}
-
-/// One loaded document's status.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DocStatus {
-    /// Increases whenever the content changes (screens re-read the view).
-    pub rev: u64,
-    /// No change at all yet.
-    pub empty: bool,
-    /// The server holds exactly what this phone holds.
-    pub on_server: bool,
-    /// When the server last acknowledged it (ms since the epoch).
-    pub acked_at: Option<i64>,
-    /// The server refused this phone's changes, for this reason (a
-    /// `shared::workflow::Refusal` code); they stay here and are offered
-    /// again by themselves. Cleared when the server holds everything.
-    pub refused: Option<String>,
-}
-
-/// What the screens show about sync; replaced after every input.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SyncSnapshot {
-    /// The connection.
-    pub link: Link,
-    /// Completed handshakes since start: screens that need the network reload
-    /// when it increases.
-    pub connections: u64,
-    /// Loaded documents.
-    pub docs: BTreeMap<DocumentId, DocStatus>,
-    /// The last write the browser refused, until every document is stored.
-    pub storage_error: Option<String>,
-    /// The server refused this phone's session: sync waits for a login.
-    pub login_required: bool,
-}
-
-impl Default for SyncSnapshot {
-    fn default() -> Self {
-        SyncSnapshot {
-            link: Link::Waiting,
-            connections: 0,
-            docs: BTreeMap::new(),
-            storage_error: None,
-            login_required: false,
-        }
-    }
-}
-
-impl SyncSnapshot {
-    /// Where a document is.
-    pub fn state_of(&self, doc: &DocumentId) -> SyncState {
-        let connected = self.link == Link::Connected;
-        match self.docs.get(doc) {
-            Some(d) if d.on_server => SyncState::Server,
-            // Nothing entered and the server is reachable: nothing to upload.
-            Some(d) if d.empty && connected => SyncState::Server,
-            _ if connected => SyncState::Syncing,
-            _ => SyncState::Local,
-        }
-    }
-
-    /// Documents with changes the server does not have yet.
-    pub fn pending(&self) -> usize {
-        self.docs
-            .values()
-            .filter(|d| !d.empty && !d.on_server)
-            .count()
-    }
-
-    /// The latest acknowledgement among documents that are on the server.
-    pub fn last_acked(&self) -> Option<i64> {
-        self.docs
-            .values()
-            .filter(|d| d.on_server)
-            .filter_map(|d| d.acked_at)
-            .max()
-    }
-
-    /// A document's status.
-    pub fn doc(&self, doc: &DocumentId) -> Option<&DocStatus> {
-        self.docs.get(doc)
-    }
-}
 
 /// What the server acknowledged for a document, persisted per document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
