@@ -13,4 +13,4 @@ echo "==> building the server"
 cargo build --release -p baocao-server
 echo "==> starting"
 # With accounts: log in with one of the demo users the server prints.
-exec target/release/baocao serve --data-dir data --static-dir client/dist --templates templates "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/baocao" serve --data-dir data --static-dir client/dist --templates templates "$@"
