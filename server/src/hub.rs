@@ -1,10 +1,11 @@
-//! The server's driver of the shared sync engine: one task owns the
-//! `Synchronizer` and every connection talks to it through a channel.
+//! The server's adapter of the shared sync engine: one task owns the
+//! engine's [`Driver`] and every connection talks to it through a channel.
 //!
-//! Loop order for each input: feed the event to the engine, then carry out
-//! its results — frames to connections, storage tasks to the database
-//! (performed concurrently; their completions come back as events), closes,
-//! and notices (a saved report refreshes its row in the `documents`
+//! The hub turns each input into an engine event and hands the driver its
+//! [`HubIo`]: frames go to the connections' writer queues, storage tasks to
+//! the database (reads concurrently, writes to the one group-committing
+//! writer; their completions come back as events), notices to the log and
+//! the metrics (a saved report refreshes its row in the `documents`
 //! projection). On PostgreSQL a listener task also feeds in the documents
 //! other replicas stored ([`SyncEvent::stored_elsewhere`]).
 
@@ -13,7 +14,8 @@ use crate::db::Pool;
 use shared::dataset::User;
 use shared::sync::storage::{StorageAction, StorageResult, StorageTask};
 use shared::sync::{
-    ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
+    Adapter, Closed, ConnId, Direction, Driver, Gone, Storage, SyncConfig, SyncEvent, SyncNotice,
+    Synchronizer, Transport,
 };
 use shared::{PeerId, Timestamp};
 use std::collections::HashMap;
@@ -102,6 +104,10 @@ impl Hub {
         config.max_message_bytes = limits.max_message_bytes;
         config.max_document_bytes = limits.max_document_bytes;
         config.new_docs_rate = Some(limits.new_docs);
+        // A new ephemeral session for every run, so peers never take this
+        // run's messages for repeats of the last one's.
+        let session: [u8; 16] = rand::random();
+        config.session_id = session.iter().map(|b| format!("{b:02x}")).collect();
         let mut sync = Synchronizer::new(config);
         if let Some(p) = &policy {
             sync.set_policy(Box::new(p.clone()));
@@ -115,15 +121,17 @@ impl Hub {
             id
         });
         let task = HubTask {
-            sync,
+            driver: Driver::new(sync),
+            io: HubIo {
+                conns: HashMap::new(),
+                writer: spawn_writer(pool.clone(), tx.clone(), replica),
+                pool,
+                tx: tx.clone(),
+                in_flight: 0,
+                metrics: crate::metrics::SyncMetrics::new(),
+            },
             policy: policy.clone(),
-            conns: HashMap::new(),
-            writer: spawn_writer(pool.clone(), tx.clone(), replica),
-            pool,
-            tx: tx.clone(),
-            in_flight: 0,
             shutdown: None,
-            metrics: crate::metrics::SyncMetrics::new(),
         };
         tokio::spawn(task.run(rx));
         let inbound_budget = inbound_budget(limits.max_message_bytes);
@@ -220,16 +228,22 @@ impl Hub {
 }
 
 struct HubTask {
-    sync: Synchronizer,
+    driver: Driver,
+    io: HubIo,
     /// The access policy the engine enforces, when accounts are on.
     policy: Option<ServerPolicy>,
+    /// Set once stopping: who waits for the last write.
+    shutdown: Option<oneshot::Sender<Vec<mpsc::Sender<Outbound>>>>,
+}
+
+/// The hub's side of the [`Driver`]: connections' writers, the database.
+struct HubIo {
     conns: HashMap<ConnId, mpsc::Sender<Outbound>>,
     writer: mpsc::UnboundedSender<WriteJob>,
     pool: Pool,
     tx: mpsc::UnboundedSender<HubMsg>,
+    /// Storage tasks submitted and not yet answered.
     in_flight: usize,
-    /// Set once stopping: who waits for the last write.
-    shutdown: Option<oneshot::Sender<Vec<mpsc::Sender<Outbound>>>>,
     metrics: crate::metrics::SyncMetrics,
 }
 
@@ -241,7 +255,7 @@ impl HubTask {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<HubMsg>) {
         loop {
             // The engine's own timers (retries, rate limits, parking).
-            let due = self.sync.poll_timeout().map(|at| {
+            let due = self.driver.poll_timeout().map(|at| {
                 let wait = u64::try_from(at.0 - now().0).unwrap_or(0);
                 tokio::time::Instant::now() + std::time::Duration::from_millis(wait)
             });
@@ -257,81 +271,20 @@ impl HubTask {
                     None => return,
                 },
                 () = timer => {
-                    let results = self.sync.handle_timeout(now());
-                    self.carry_out(results);
+                    self.driver.handle_timeout(now(), &mut self.io);
                     continue;
                 }
             };
-            let stopping = self.shutdown.is_some();
-            let results = match msg {
-                HubMsg::Connect(_, out) if stopping => {
-                    let _ = out.try_send(Outbound::GoingAway);
-                    SyncResults::default()
-                }
-                // Not acknowledged, so the sender offers it again later.
-                HubMsg::Frame(..) if stopping => SyncResults::default(),
-                HubMsg::Connect(conn, out) => {
-                    self.conns.insert(conn, out);
-                    self.sync
-                        .handle(now(), SyncEvent::connected(conn, Direction::Incoming))
-                }
-                HubMsg::Frame(conn, bytes, permit) => {
-                    self.metrics.received(bytes.len());
-                    let results = self.sync.handle(now(), SyncEvent::received(conn, bytes));
-                    drop(permit);
-                    results
-                }
-                HubMsg::Disconnect(conn) => {
-                    self.conns.remove(&conn);
-                    if let Some(p) = &self.policy {
-                        p.disconnected(conn);
-                    }
-                    let r = self.sync.handle(now(), SyncEvent::disconnected(conn));
-                    tracing::debug!(
-                        conn = conn.0,
-                        connections = self.conns.len(),
-                        docs_in_memory = self.sync.docs_in_memory(),
-                        "disconnected"
-                    );
-                    r
-                }
-                HubMsg::Storage(result) => {
-                    self.in_flight -= 1;
-                    self.sync.handle(now(), SyncEvent::storage_done(result))
-                }
-                HubMsg::StoredElsewhere(doc) => {
-                    self.sync.handle(now(), SyncEvent::stored_elsewhere(doc))
-                }
-                HubMsg::RefreshAll => {
-                    let mut all = SyncResults::default();
-                    for doc in self.sync.loaded_docs() {
-                        let r = self.sync.handle(now(), SyncEvent::stored_elsewhere(doc));
-                        all.outgoing.extend(r.outgoing);
-                        all.close.extend(r.close);
-                        all.storage.extend(r.storage);
-                        all.notices.extend(r.notices);
-                        all.learnt.extend(r.learnt);
-                    }
-                    all
-                }
-                HubMsg::Shutdown(done) => {
-                    tracing::info!(
-                        connections = self.conns.len(),
-                        writes_under_way = self.in_flight,
-                        "sync stopping: no more frames taken"
-                    );
-                    self.shutdown = Some(done);
-                    SyncResults::default()
-                }
-            };
-            self.carry_out(results);
-            self.metrics
-                .sizes(self.conns.len(), self.sync.docs_in_memory());
-            if self.in_flight == 0
+            self.on_message(msg);
+            let engine = self.driver.engine();
+            self.io
+                .metrics
+                .sizes(self.io.conns.len(), engine.docs_in_memory());
+            if self.io.in_flight == 0
                 && let Some(done) = self.shutdown.take()
             {
                 // The acknowledgements went out before this, in order.
-                let writers: Vec<_> = self.conns.drain().map(|(_, out)| out).collect();
+                let writers: Vec<_> = self.io.conns.drain().map(|(_, out)| out).collect();
                 for out in &writers {
                     let _ = out.try_send(Outbound::GoingAway);
                 }
@@ -341,71 +294,150 @@ impl HubTask {
         }
     }
 
-    fn carry_out(&mut self, results: SyncResults) {
-        // Attribution is queued before the writes it belongs to.
-        for l in results.learnt {
-            let _ = self.writer.send(WriteJob::Learnt(l));
-        }
-        for (conn, bytes) in results.outgoing {
-            self.metrics.sent(bytes.len());
-            self.send(conn, Outbound::Frame(bytes));
-        }
-        for conn in results.close {
-            self.send(conn, Outbound::Close);
-        }
-        for task in results.storage {
-            self.in_flight += 1;
-            if matches!(task.action, StorageAction::Load { .. }) {
-                // Reads run side by side (WAL readers do not block).
-                let pool = self.pool.clone();
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let result = crate::store::perform(&pool, task).await;
-                    let _ = tx.send(HubMsg::Storage(result));
-                });
-            } else {
-                let _ = self.writer.send(WriteJob::Storage(task));
+    fn on_message(&mut self, msg: HubMsg) {
+        let stopping = self.shutdown.is_some();
+        let event = match msg {
+            HubMsg::Connect(_, out) if stopping => {
+                let _ = out.try_send(Outbound::GoingAway);
+                return;
             }
-        }
-        for notice in results.notices {
-            match notice {
-                SyncNotice::DocSaved { doc } => self.refresh_projection(doc),
-                SyncNotice::ProtocolError { conn, message } => {
-                    tracing::info!(conn = conn.0, "closing connection: {message}");
-                }
-                SyncNotice::StorageFailed { doc, message } => {
-                    tracing::error!(?doc, "storage failed: {message}");
-                }
-                SyncNotice::ChangesRefused { doc, conn, reason } => {
-                    self.metrics.refused(&reason);
-                    tracing::info!(conn = conn.0, %doc, "changes refused: {reason}");
-                }
-                SyncNotice::DocChanged { .. } => self.metrics.accepted(),
-                SyncNotice::CorruptChunk { key } => {
-                    tracing::error!("corrupt chunk skipped: {}", key.joined());
-                }
-                _ => {}
+            // Not acknowledged, so the sender offers it again later.
+            HubMsg::Frame(..) if stopping => return,
+            HubMsg::Connect(conn, out) => {
+                self.io.conns.insert(conn, out);
+                SyncEvent::connected(conn, Direction::Incoming)
             }
-        }
+            HubMsg::Frame(conn, bytes, permit) => {
+                self.io.metrics.received(bytes.len());
+                self.driver
+                    .handle(now(), SyncEvent::received(conn, bytes), &mut self.io);
+                drop(permit);
+                return;
+            }
+            HubMsg::Disconnect(conn) => {
+                self.io.conns.remove(&conn);
+                if let Some(p) = &self.policy {
+                    p.disconnected(conn);
+                }
+                self.driver
+                    .handle(now(), SyncEvent::disconnected(conn), &mut self.io);
+                tracing::debug!(
+                    conn = conn.0,
+                    connections = self.io.conns.len(),
+                    docs_in_memory = self.driver.engine().docs_in_memory(),
+                    "disconnected"
+                );
+                return;
+            }
+            HubMsg::Storage(result) => {
+                self.io.in_flight -= 1;
+                SyncEvent::storage_done(result)
+            }
+            HubMsg::StoredElsewhere(doc) => SyncEvent::stored_elsewhere(doc),
+            HubMsg::RefreshAll => {
+                for doc in self.driver.engine().loaded_docs() {
+                    self.driver
+                        .handle(now(), SyncEvent::stored_elsewhere(doc), &mut self.io);
+                }
+                return;
+            }
+            HubMsg::Shutdown(done) => {
+                tracing::info!(
+                    connections = self.io.conns.len(),
+                    writes_under_way = self.io.in_flight,
+                    "sync stopping: no more frames taken"
+                );
+                self.shutdown = Some(done);
+                return;
+            }
+        };
+        self.driver.handle(now(), event, &mut self.io);
+    }
+}
+
+impl Transport for HubIo {
+    fn send(&mut self, conn: ConnId, frame: Vec<u8>) -> Result<(), Gone> {
+        let size = frame.len();
+        self.queue(conn, Outbound::Frame(frame))?;
+        self.metrics.sent(size);
+        Ok(())
     }
 
-    fn send(&mut self, conn: ConnId, msg: Outbound) {
+    fn close(&mut self, conn: ConnId) -> Closed {
+        match self.queue(conn, Outbound::Close) {
+            // Its reader reports the disconnection once the writer closed it.
+            Ok(()) => Closed::Later,
+            Err(Gone) => Closed::Now,
+        }
+    }
+}
+
+impl HubIo {
+    fn queue(&mut self, conn: ConnId, msg: Outbound) -> Result<(), Gone> {
         let Some(out) = self.conns.get(&conn) else {
-            return;
+            return Ok(());
         };
         if out.try_send(msg).is_err() {
-            // Too slow or gone: drop it; the engine forgets it.
+            // Too slow or gone: the driver tells the engine, which forgets it.
             tracing::info!(conn = conn.0, "connection cannot keep up; closing");
             self.conns.remove(&conn);
-            let r = self.sync.handle(now(), SyncEvent::disconnected(conn));
-            self.carry_out(r);
+            return Err(Gone);
         }
+        Ok(())
+    }
+}
+
+impl Storage for HubIo {
+    fn submit(&mut self, task: StorageTask) -> Option<StorageResult> {
+        self.in_flight += 1;
+        if matches!(task.action, StorageAction::Load { .. }) {
+            // Reads run side by side (WAL readers do not block).
+            let pool = self.pool.clone();
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let result = crate::store::perform(&pool, task).await;
+                let _ = tx.send(HubMsg::Storage(result));
+            });
+        } else {
+            let _ = self.writer.send(WriteJob::Storage(task));
+        }
+        None
+    }
+}
+
+impl Adapter for HubIo {
+    fn learnt(&mut self, binding: Learnt) {
+        // Queued before the writes it attributes (the driver's order).
+        let _ = self.writer.send(WriteJob::Learnt(binding));
     }
 
+    fn notice(&mut self, notice: SyncNotice, engine: &mut Synchronizer) {
+        match notice {
+            SyncNotice::DocSaved { doc } => self.refresh_projection(doc, engine),
+            SyncNotice::ProtocolError { conn, message } => {
+                tracing::info!(conn = conn.0, "closing connection: {message}");
+            }
+            SyncNotice::StorageFailed { doc, message } => {
+                tracing::error!(?doc, "storage failed: {message}");
+            }
+            SyncNotice::ChangesRefused { doc, conn, reason } => {
+                self.metrics.refused(&reason);
+                tracing::info!(conn = conn.0, %doc, "changes refused: {reason}");
+            }
+            SyncNotice::DocChanged { .. } => self.metrics.accepted(),
+            SyncNotice::CorruptChunk { key } => {
+                tracing::error!("corrupt chunk skipped: {}", key.joined());
+            }
+            _ => {}
+        }
+    }
+}
+
+impl HubIo {
     /// A report was saved: refresh its projection row. Documents that are not
     /// reports, or whose identity does not match their id, are not projected.
-    fn refresh_projection(&mut self, doc: shared::DocumentId) {
-        let Some(d) = self.sync.doc_mut(&doc) else {
+    fn refresh_projection(&mut self, doc: shared::DocumentId, engine: &mut Synchronizer) {
+        let Some(d) = engine.doc_mut(&doc) else {
             return;
         };
         if let Some(p) = crate::store::Projected::of(&doc, d.document()) {

@@ -14,8 +14,9 @@
 // "path":[…],"str":"…"} (a scalar string, ImmutableString), {"op":"delete",
 // "path":[…]}, {"op":"push","path":[…],"value":v} (append to a list).
 // With `--expect refused` the edit finishes when the server answers with
-// baocao's `changes-refused` message (printed as "refused": reason) instead
-// of acknowledging it.
+// its refusal (printed as "refused": reason) instead of acknowledging it:
+// an ephemeral message on the document, `{type: "changes-refused", reason}`,
+// which the library hands to the handle's public "ephemeral-message" event.
 //
 // create/edit finish only when the server's sync state holds our heads (the
 // server acknowledged every change); fetch finishes when the document arrived.
@@ -80,11 +81,12 @@ function applyOps(doc, ops) {
   }
 }
 
-// Resolves with the reason when the server refuses our changes to `documentId`.
-function serverRefuses(adapter, documentId) {
+// Resolves with the reason when the server refuses our changes to the
+// handle's document (told through the library's ephemeral messages).
+function serverRefuses(handle) {
   return new Promise(resolve => {
-    adapter.on("message", msg => {
-      if (msg.type === "changes-refused" && msg.documentId === documentId) resolve(msg.reason)
+    handle.on("ephemeral-message", ({ message }) => {
+      if (message?.type === "changes-refused") resolve(message.reason)
     })
   })
 }
@@ -103,7 +105,7 @@ async function main() {
     }
     if (command === "edit" && args.ops) {
       const ops = JSON.parse(args.ops)
-      const refused = args.expect === "refused" ? serverRefuses(adapter, handle.documentId) : null
+      const refused = args.expect === "refused" ? serverRefuses(handle) : null
       handle.change(d => applyOps(d, ops))
       if (refused) {
         const reason = await bounded(refused, `refusal of the change to ${handle.documentId}`)

@@ -1,12 +1,15 @@
 //! A native sync client built on the shared engine: what a phone does, minus
 //! the browser. Storage is an in-memory key/value map (a phone's local storage);
-//! the connection is a real WebSocket to the real server.
+//! the connection is a real WebSocket to the real server. The engine runs in
+//! the shared [`Driver`], as on the server and in the browser; frames it
+//! queues are written to the socket after each event.
 
 use automerge::{AutoCommit, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
-use shared::sync::storage::{MemoryStore, StorageTask};
+use shared::sync::storage::{MemoryStore, StorageResult, StorageTask};
 use shared::sync::{
-    ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
+    Adapter, Closed, ConnId, Direction, Driver, Gone, Storage, SyncConfig, SyncEvent, SyncNotice,
+    Synchronizer, Transport,
 };
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
 use std::collections::BTreeSet;
@@ -19,22 +22,81 @@ type Ws =
 /// One simulated phone.
 pub struct NativeClient {
     name: String,
-    sync: Synchronizer,
-    store: MemoryStore,
+    driver: Driver,
+    io: PhoneIo,
     template: Template,
     ws: Option<(ConnId, Ws)>,
     next_conn: u64,
-    /// Documents the server has acknowledged since the last local change.
-    acked: BTreeSet<DocumentId>,
-    /// Every notice seen (for assertions).
-    pub notices: Vec<SyncNotice>,
-    /// Errors the server sent.
-    pub remote_errors: Vec<String>,
-    /// Documents whose changes the server refused, with its reason, until
-    /// it acknowledges them.
-    pub refused: std::collections::BTreeMap<DocumentId, String>,
     /// The close frames the server sent (code, reason), oldest first.
     pub closed_by_server: Vec<(u16, String)>,
+}
+
+/// The phone's side of the [`Driver`]: its storage, the frames waiting for
+/// the socket, and what the notices told.
+#[derive(Default)]
+struct PhoneIo {
+    store: MemoryStore,
+    /// The connection frames are for; `None` while disconnected.
+    current: Option<ConnId>,
+    /// Frames queued by the engine, written after each event.
+    outbox: Vec<Vec<u8>>,
+    /// The engine asked to close the connection.
+    close_requested: bool,
+    /// Documents the server has acknowledged since the last local change.
+    acked: BTreeSet<DocumentId>,
+    /// Every notice seen.
+    notices: Vec<SyncNotice>,
+    /// Documents whose changes the server refused, with its reason, until
+    /// it acknowledges them.
+    refused: std::collections::BTreeMap<DocumentId, String>,
+}
+
+impl Transport for PhoneIo {
+    fn send(&mut self, conn: ConnId, frame: Vec<u8>) -> Result<(), Gone> {
+        // Frames for a connection that is gone are dropped: the next
+        // connection starts a fresh sync that sends what the server lacks.
+        if self.current == Some(conn) {
+            self.outbox.push(frame);
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, conn: ConnId) -> Closed {
+        if self.current == Some(conn) {
+            self.close_requested = true;
+        }
+        // The socket is closed after the frames before it are written.
+        Closed::Later
+    }
+}
+
+impl Storage for PhoneIo {
+    fn submit(&mut self, task: StorageTask) -> Option<StorageResult> {
+        self.store.submit(task)
+    }
+}
+
+impl Adapter for PhoneIo {
+    // A client has no access policy: nothing is learnt.
+    fn notice(&mut self, n: SyncNotice, engine: &mut Synchronizer) {
+        match &n {
+            SyncNotice::DocAcked { doc, .. } => {
+                self.acked.insert(*doc);
+                self.refused.remove(doc);
+            }
+            SyncNotice::RefusedByPeer { doc, reason, .. } => {
+                self.refused.insert(*doc, reason.clone());
+            }
+            SyncNotice::DocChanged { doc } => {
+                let acked = self.current.is_some_and(|c| engine.is_acked(doc, c));
+                if !acked {
+                    self.acked.remove(doc);
+                }
+            }
+            _ => {}
+        }
+        self.notices.push(n);
+    }
 }
 
 fn now() -> Timestamp {
@@ -51,18 +113,14 @@ impl NativeClient {
     pub fn new(name: &str, template: Template) -> NativeClient {
         NativeClient {
             name: name.into(),
-            sync: Synchronizer::new(SyncConfig::client(
+            driver: Driver::new(Synchronizer::new(SyncConfig::client(
                 PeerId::new(name),
                 Some(format!("{name}-storage")),
-            )),
-            store: MemoryStore::default(),
+            ))),
+            io: PhoneIo::default(),
             template,
             ws: None,
             next_conn: 0,
-            acked: BTreeSet::new(),
-            notices: Vec::new(),
-            remote_errors: Vec::new(),
-            refused: Default::default(),
             closed_by_server: Vec::new(),
         }
     }
@@ -78,58 +136,61 @@ impl NativeClient {
         &self.name
     }
 
+    /// Documents whose changes the server refused, with its reason, until
+    /// it acknowledges them.
+    pub fn refused(&self) -> &std::collections::BTreeMap<DocumentId, String> {
+        &self.io.refused
+    }
+
+    /// Every notice the engine gave, oldest first.
+    pub fn notices(&self) -> &[SyncNotice] {
+        &self.io.notices
+    }
+
     /// Edits a report locally (creating it if needed), as one change.
     pub async fn edit(&mut self, key: &ReportKey, f: impl FnOnce(&mut ReportDoc<'_>)) {
         let id = key.document_id();
-        if self.sync.doc_mut(&id).is_none() {
-            self.sync.insert_doc(id, AutoCommit::new());
+        let engine = self.driver.engine_mut();
+        if engine.doc_mut(&id).is_none() {
+            engine.insert_doc(id, AutoCommit::new());
         }
-        let doc = self.sync.doc_mut(&id).expect("document just inserted");
+        let doc = engine.doc_mut(&id).expect("document just inserted");
         let mut r = ReportDoc::open(doc, key, &self.template, now()).expect("open report");
         f(&mut r);
         r.commit();
-        self.acked.remove(&id);
-        let res = self.sync.handle(now(), SyncEvent::changed(id));
-        self.carry_out(res).await;
+        self.io.acked.remove(&id);
+        self.feed(SyncEvent::changed(id)).await;
     }
 
     /// Changes any loaded document directly through Automerge (documents that
     /// are not reports, such as those other automerge-repo peers create).
     pub async fn edit_raw(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit)) {
-        let doc = self.sync.doc_mut(id).expect("document on this phone");
+        let doc = self.doc(id).expect("document on this phone");
         f(doc);
         doc.commit();
-        self.acked.remove(id);
-        let res = self.sync.handle(now(), SyncEvent::changed(*id));
-        self.carry_out(res).await;
+        self.io.acked.remove(id);
+        self.feed(SyncEvent::changed(*id)).await;
     }
 
     /// A loaded document, read-only use intended.
     pub fn doc(&mut self, id: &DocumentId) -> Option<&mut AutoCommit> {
-        self.sync.doc_mut(id)
+        self.driver.engine_mut().doc_mut(id)
     }
 
     /// Asks for a document this phone does not have yet.
     pub async fn open(&mut self, id: DocumentId) {
-        let res = self.sync.handle(now(), SyncEvent::open(id));
-        self.carry_out(res).await;
+        self.feed(SyncEvent::open(id)).await;
     }
 
     /// The report as this phone sees it.
     pub fn view(&mut self, key: &ReportKey) -> ReportView {
-        let doc = self
-            .sync
-            .doc_mut(&key.document_id())
-            .expect("report on this phone");
+        let doc = self.doc(&key.document_id()).expect("report on this phone");
         ReportView::read(doc.document()).expect("readable report")
     }
 
     /// Heads of a document on this phone.
     pub fn heads(&mut self, id: &DocumentId) -> Vec<ChangeHash> {
-        self.sync
-            .doc_mut(id)
-            .map(|d| d.get_heads())
-            .unwrap_or_default()
+        self.doc(id).map(|d| d.get_heads()).unwrap_or_default()
     }
 
     /// Opens the WebSocket and starts the handshake.
@@ -140,19 +201,17 @@ impl NativeClient {
         self.next_conn += 1;
         let conn = ConnId(self.next_conn);
         self.ws = Some((conn, ws));
-        let res = self
-            .sync
-            .handle(now(), SyncEvent::connected(conn, Direction::Outgoing));
-        self.carry_out(res).await;
+        self.io.current = Some(conn);
+        self.feed(SyncEvent::connected(conn, Direction::Outgoing))
+            .await;
         Ok(())
     }
 
     /// Drops the connection (as losing signal does).
     pub async fn disconnect(&mut self) {
-        if let Some((conn, mut ws)) = self.ws.take() {
+        if let Some((_, mut ws)) = self.ws.take() {
             let _ = ws.close(None).await;
-            let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
-            self.absorb(res.notices);
+            self.lost().await;
         }
     }
 
@@ -163,7 +222,7 @@ impl NativeClient {
 
     /// True when the server acknowledged every change of the document.
     pub fn is_acked(&self, id: &DocumentId) -> bool {
-        self.acked.contains(id)
+        self.io.acked.contains(id)
     }
 
     /// Exchanges messages until every listed document is acknowledged by the
@@ -176,14 +235,14 @@ impl NativeClient {
         let deadline = Instant::now() + timeout;
         let quiet = Duration::from_millis(300);
         loop {
-            let all = docs.iter().all(|d| self.acked.contains(d));
+            let all = docs.iter().all(|d| self.io.acked.contains(d));
             let now_i = Instant::now();
             if now_i >= deadline {
                 return Err(format!(
                     "{}: not acknowledged within {timeout:?}: {:?}",
                     self.name,
                     docs.iter()
-                        .filter(|d| !self.acked.contains(d))
+                        .filter(|d| !self.io.acked.contains(d))
                         .collect::<Vec<_>>()
                 ));
             }
@@ -232,21 +291,32 @@ impl NativeClient {
     }
 
     /// Waits up to `wait` for one frame; returns whether one was processed.
+    /// The engine's own timers (a write to retry) fire meanwhile.
     async fn receive_one(&mut self, wait: Duration) -> Result<bool, String> {
         let Some((conn, ws)) = self.ws.as_mut() else {
             return Err(format!("{}: not connected", self.name));
         };
         let conn = *conn;
+        let due = self
+            .driver
+            .poll_timeout()
+            .map(|at| Duration::from_millis(u64::try_from(at.0 - now().0).unwrap_or(0)));
+        let (wait, timer) = match due {
+            Some(due) if due < wait => (due, true),
+            _ => (wait, false),
+        };
         let next = match tokio::time::timeout(wait, ws.next()).await {
+            Err(_) if timer => {
+                self.driver.handle_timeout(now(), &mut self.io);
+                self.flush().await;
+                return Ok(false);
+            }
             Err(_) => return Ok(false),
             Ok(n) => n,
         };
         match next {
             Some(Ok(Message::Binary(bytes))) => {
-                let res = self
-                    .sync
-                    .handle(now(), SyncEvent::received(conn, bytes.to_vec()));
-                self.carry_out(res).await;
+                self.feed(SyncEvent::received(conn, bytes.to_vec())).await;
                 Ok(true)
             }
             Some(Ok(Message::Close(frame))) => {
@@ -256,87 +326,53 @@ impl NativeClient {
                         .unwrap_or((1005, String::new())),
                 );
                 self.ws = None;
-                let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
-                self.carry_out(res).await;
+                self.lost().await;
                 Ok(false)
             }
             None | Some(Err(_)) => {
                 self.ws = None;
-                let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
-                self.carry_out(res).await;
+                self.lost().await;
                 Ok(false)
             }
             Some(Ok(_)) => Ok(true),
         }
     }
 
-    /// Carries out the engine's results: frames to the socket, storage tasks
-    /// (whose completions may produce more results), notices, closes.
-    async fn carry_out(&mut self, first: SyncResults) {
-        let mut queue = std::collections::VecDeque::from([first]);
-        let mut close_requested = false;
-        while let Some(res) = queue.pop_front() {
-            // A client has no access policy: nothing is learnt.
-            let SyncResults {
-                outgoing,
-                storage,
-                close,
-                notices,
-                learnt: _,
-            } = res;
-            for (conn, bytes) in outgoing {
-                // Frames for a connection that is gone are dropped: the next
-                // connection starts a fresh sync that sends what the server lacks.
-                if let Some((c, ws)) = self.ws.as_mut()
-                    && *c == conn
-                    && ws.send(Message::Binary(bytes.into())).await.is_err()
-                {
+    /// Feeds one event through the driver, then writes what it queued.
+    async fn feed(&mut self, event: SyncEvent) {
+        self.driver.handle(now(), event, &mut self.io);
+        self.flush().await;
+    }
+
+    /// The socket is gone: the engine forgets the connection.
+    async fn lost(&mut self) {
+        if let Some(conn) = self.io.current.take() {
+            self.io.outbox.clear();
+            self.io.close_requested = false;
+            self.feed(SyncEvent::disconnected(conn)).await;
+        }
+    }
+
+    /// Writes the queued frames to the socket, in order, and closes it if the
+    /// engine asked to.
+    async fn flush(&mut self) {
+        let frames = std::mem::take(&mut self.io.outbox);
+        if let Some((_, ws)) = self.ws.as_mut() {
+            for frame in frames {
+                if ws.send(Message::Binary(frame.into())).await.is_err() {
                     self.ws = None;
+                    break;
                 }
             }
-            self.absorb(notices);
-            for task in storage {
-                queue.push_back(self.perform(task));
-            }
-            close_requested |= !close.is_empty();
         }
-        if close_requested && let Some((conn, mut ws)) = self.ws.take() {
+        if std::mem::take(&mut self.io.close_requested)
+            && let Some((_, mut ws)) = self.ws.take()
+        {
             let _ = ws.close(None).await;
-            let res = self.sync.handle(now(), SyncEvent::disconnected(conn));
-            self.absorb(res.notices);
         }
-    }
-
-    fn absorb(&mut self, notices: Vec<SyncNotice>) {
-        for n in notices {
-            match &n {
-                SyncNotice::DocAcked { doc, .. } => {
-                    self.acked.insert(*doc);
-                    self.refused.remove(doc);
-                }
-                SyncNotice::RefusedByPeer { doc, reason, .. } => {
-                    self.refused.insert(*doc, reason.clone());
-                }
-                SyncNotice::DocChanged { doc } => {
-                    let id = *doc;
-                    let acked = self
-                        .ws
-                        .as_ref()
-                        .is_some_and(|(c, _)| self.sync.is_acked(&id, *c));
-                    if !acked {
-                        self.acked.remove(&id);
-                    }
-                }
-                SyncNotice::RemoteError { message, .. } => self.remote_errors.push(message.clone()),
-                _ => {}
-            }
-            self.notices.push(n);
+        if self.ws.is_none() {
+            Box::pin(self.lost()).await;
         }
-    }
-
-    fn perform(&mut self, task: StorageTask) -> SyncResults {
-        let result = self.store.perform(task);
-        self.sync.handle(now(), SyncEvent::storage_done(result))
     }
 }
 

@@ -226,9 +226,9 @@ pub async fn communes_fill_and_submit(server: &TestServer) {
             .await
             .unwrap();
         assert!(
-            phone.refused.is_empty(),
+            phone.refused().is_empty(),
             "{unit}: refused {:?}",
-            phone.refused
+            phone.refused()
         );
         phone.disconnect().await;
     }

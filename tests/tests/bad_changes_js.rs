@@ -217,9 +217,9 @@ async fn every_bad_change_from_a_js_client_is_refused_and_changes_nothing() {
         .await
         .expect("the phone's edit is acknowledged");
     assert!(
-        phone.refused.is_empty(),
+        phone.refused().is_empty(),
         "nothing of the phone's is refused: {:?}",
-        phone.refused
+        phone.refused()
     );
     server
         .wait_for_number(Some(&officer), &id, "collaborators", 5, LIMIT)

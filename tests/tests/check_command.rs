@@ -138,11 +138,11 @@ async fn check_lists_a_corrupted_report_and_the_figures_skip_its_bad_values() {
         })
         .await;
     overreach
-        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
+        .sync_until(LIMIT, |c| c.refused().contains_key(&id))
         .await
         .expect("refused");
     assert_eq!(
-        overreach.refused.get(&id).map(String::as_str),
+        overreach.refused().get(&id).map(String::as_str),
         Some("workflow:not-a-repair"),
         "changing a value that was right is not a repair"
     );
@@ -171,7 +171,7 @@ async fn check_lists_a_corrupted_report_and_the_figures_skip_its_bad_values() {
         .sync_until_acked(&[id], LIMIT)
         .await
         .expect("the repair is taken");
-    assert!(repair.refused.is_empty(), "{:?}", repair.refused);
+    assert!(repair.refused().is_empty(), "{:?}", repair.refused());
     server.stop().await;
     let (ok, out, err) = server.admin(&["check"], None);
     assert!(ok, "repaired: {out}\n{err}");

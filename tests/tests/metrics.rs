@@ -126,7 +126,7 @@ async fn metrics_move_after_a_sync_a_refusal_and_a_failed_login() {
         .await;
     let bad_id = bad.document_id();
     phone
-        .sync_until(LIMIT, |c| c.refused.contains_key(&bad_id))
+        .sync_until(LIMIT, |c| c.refused().contains_key(&bad_id))
         .await
         .unwrap();
 

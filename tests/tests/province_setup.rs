@@ -206,11 +206,11 @@ async fn closed_round_keeps_the_edit_on_the_phone(server: &TestServer) {
         })
         .await;
     phone
-        .sync_until(limit, |c| c.refused.contains_key(&id))
+        .sync_until(limit, |c| c.refused().contains_key(&id))
         .await
         .unwrap();
     assert_eq!(
-        phone.refused.get(&id).map(String::as_str),
+        phone.refused().get(&id).map(String::as_str),
         Some("workflow:round-closed")
     );
     assert_eq!(

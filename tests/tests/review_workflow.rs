@@ -36,10 +36,13 @@ async fn until_status(c: &mut NativeClient, key: &ReportKey, want: Status) {
 /// Syncs until the server refuses the phone's changes to `id`, for `want`.
 async fn expect_refusal(phone: &mut NativeClient, id: &shared::DocumentId, want: Refusal) {
     phone
-        .sync_until(LIMIT, |c| c.refused.contains_key(id))
+        .sync_until(LIMIT, |c| c.refused().contains_key(id))
         .await
         .unwrap_or_else(|e| panic!("{e}: waiting for the refusal {want:?}"));
-    assert_eq!(phone.refused.get(id).map(String::as_str), Some(want.code()));
+    assert_eq!(
+        phone.refused().get(id).map(String::as_str),
+        Some(want.code())
+    );
 }
 
 #[tokio::test]
@@ -138,7 +141,7 @@ async fn submit_return_resubmit_approve_refuse_reopen() {
         .await;
     district.sync_until_acked(&[id], LIMIT).await.unwrap();
     phone
-        .sync_until(LIMIT, |c| c.is_acked(&id) && c.refused.is_empty())
+        .sync_until(LIMIT, |c| c.is_acked(&id) && c.refused().is_empty())
         .await
         .unwrap();
     let (_, body) = server
@@ -217,7 +220,7 @@ async fn a_submission_with_errors_is_refused_until_they_are_fixed() {
         })
         .await;
     phone
-        .sync_until(LIMIT, |c| c.is_acked(&id) && c.refused.is_empty())
+        .sync_until(LIMIT, |c| c.is_acked(&id) && c.refused().is_empty())
         .await
         .unwrap();
     let (_, body) = server

@@ -17,16 +17,13 @@
 //!   durable (the reviewer reads it over REST, also after a restart); an
 //!   edit the policy refuses changes nothing on the server.
 //!
-//! What samod does with a refusal: our server answers refused changes with
-//! its own message type `changes-refused` (the connection stays open).
-//! samod 0.16 does not know the type: `WireMessage::decode` fails with
-//! `UnknownType("changes-refused")`, samod logs a warning (tracing) and
-//! closes the connection; its dialer reconnects (backoff reset by the
-//! successful handshake), syncs again, offers the same change again, and is
-//! refused again — a reconnect loop for as long as samod holds the change
-//! (tried once: 46 refusals logged in 5 s with a 100 ms initial backoff,
-//! which is also samod's default). The test asserts only what the server
-//! shows; the dialer's events are printed (`--nocapture`) for the record.
+//! What samod hears of a refusal: the server tells refused changes as an
+//! ephemeral message on the document (`{type: "changes-refused", reason}`,
+//! `shared::protocol::refusal`), which samod hands to
+//! `DocHandle::ephemera()`. samod keeps its change, stays connected and
+//! does not offer it again. (Our first refusal message, a wire type of our
+//! own, made samod drop the connection as an unknown type, reconnect and
+//! offer the change again — about 9 times a second, without end.)
 
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc, ScalarValue, transaction::Transactable};
 use baocao_tests::{
@@ -383,6 +380,8 @@ async fn samod_as_an_officer_edits_its_report_and_the_policy_holds() {
 
     // An edit the policy refuses: above the field's maximum (50) on a
     // submitted report. The server refuses it and stores nothing of it.
+    let mut ephemera = Box::pin(handle.ephemera());
+    let connected_before = samod.events.lock().unwrap().len();
     samod_set_field(&handle, "officers", ScalarValue::Int(51));
     assert_eq!(
         report_of(&handle).0.fields.get("officers"),
@@ -394,11 +393,29 @@ async fn samod_as_an_officer_edits_its_report_and_the_policy_holds() {
     assert_eq!(after_refusal, accepted, "the refused edit changed nothing");
     assert_eq!(after_refusal.fields.get("officers"), Some(&Value::Int(2)));
 
-    // What samod made of the refusal (see the top): printed, not asserted.
-    eprintln!(
-        "samod dialer events after the refusal: {:?}",
-        samod.events.lock().unwrap()
+    // samod heard why, through its ephemeral messages.
+    let told = tokio::time::timeout(LIMIT, ephemera.next())
+        .await
+        .expect("samod hears of the refusal within the limit")
+        .expect("an ephemeral message");
+    assert_eq!(
+        shared::protocol::refusal::decode(&told).as_deref(),
+        Some("workflow:out-of-limits"),
+        "the refusal and its reason"
     );
+    // And nothing more happens: no reconnection, no second offer.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let events = samod.events.lock().unwrap().clone();
+    assert_eq!(
+        events.len(),
+        connected_before,
+        "samod stays connected after a refusal: {events:?}"
+    );
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    let refusals = log_text
+        .matches("changes refused: workflow:out-of-limits")
+        .count();
+    assert_eq!(refusals, 1, "the change is offered once:\n{log_text}");
     samod.repo.stop().await;
 
     // Durable: after a restart the reviewer still reads samod's valid edit

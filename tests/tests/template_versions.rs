@@ -209,7 +209,7 @@ async fn a_phone_on_the_old_version_keeps_syncing_after_the_server_moves_on() {
         .sync_until_acked(&[id], LIMIT)
         .await
         .expect("the v1 phone's changes are taken");
-    assert!(phone.refused.is_empty(), "{:?}", phone.refused);
+    assert!(phone.refused().is_empty(), "{:?}", phone.refused());
     server
         .wait_for_number(Some(&token), &id, "officers", 4, LIMIT)
         .await;
@@ -226,11 +226,11 @@ async fn a_phone_on_the_old_version_keeps_syncing_after_the_server_moves_on() {
         })
         .await;
     phone
-        .sync_until(LIMIT, |c| c.refused.contains_key(&id))
+        .sync_until(LIMIT, |c| c.refused().contains_key(&id))
         .await
         .expect("refused");
     assert_eq!(
-        phone.refused.get(&id).map(String::as_str),
+        phone.refused().get(&id).map(String::as_str),
         Some("shape:unknown-key")
     );
     let (_, body) = server
@@ -325,7 +325,7 @@ async fn a_version_added_while_the_server_runs_migrates_a_phones_v1_draft() {
         .await;
     phone.connect(&server.ws_url_as(&token)).await.unwrap();
     phone.sync_until_acked(&[id], LIMIT).await.unwrap();
-    assert!(phone.refused.is_empty(), "{:?}", phone.refused);
+    assert!(phone.refused().is_empty(), "{:?}", phone.refused());
 
     let (_, body) = server
         .get_json_as(&token, &format!("/api/reports/{id}"))

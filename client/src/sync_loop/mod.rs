@@ -1,18 +1,20 @@
 //! The background sync loop: the browser adapter around the shared sans-IO
-//! [`Synchronizer`] and [`Dialer`]. It runs by itself — at start, when the
+//! engine (run by the shared [`Driver`], as on the server and in the native
+//! test client) and [`Dialer`]. It runs by itself — at start, when the
 //! browser says the network is back, shortly after local edits, and with
 //! backoff while the server cannot be reached — so there is no sync button.
 //!
 //! Every input (a socket event, a timer, a browser event, a local edit) goes
 //! through [`SyncLoop::run`], which does, in this order:
-//! 1. feed the event to the engine;
-//! 2. perform its storage tasks at once (`localStorage` is synchronous) and feed
-//!    each result back, until the engine asks for nothing more;
-//! 3. send its frames on the socket, in order;
-//! 4. close the connections it names (after their frames);
-//! 5. react to its notices (handshake done, storage refused, …);
-//! 6. record what the server has acknowledged, arm the one dial timer, and
-//!    publish a [`SyncSnapshot`] for the screens.
+//! 1. hand the event to the driver with a [`BrowserIo`]: the driver feeds the
+//!    engine, performs its storage tasks at once (`localStorage` is
+//!    synchronous) and feeds each result back, sends its frames on the
+//!    socket in order, and closes the connections it names, until the engine
+//!    asks for nothing more;
+//! 2. react to its notices (handshake done, storage refused, …) and forget
+//!    the sockets it closed;
+//! 3. record what the server has acknowledged, arm the one dial timer and the
+//!    engine's timer, and publish a [`SyncSnapshot`] for the screens.
 //!
 //! Logins: the loop dials only once someone uses the app ([`SyncLoop::logged_in`]:
 //! a login, a kept one, or a user chosen on a server without accounts); before,
@@ -41,12 +43,14 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::report::ReportError;
 use shared::sync::dialer::{DialState, Dialer};
+use shared::sync::storage::{StorageResult, StorageTask};
 use shared::sync::{
-    ConnId, Direction, SyncConfig, SyncEvent, SyncNotice, SyncResults, Synchronizer,
+    Adapter, Closed, ConnId, Direction, Driver, Gone, Storage, SyncConfig, SyncEvent, SyncNotice,
+    Synchronizer, Transport,
 };
 use shared::{DocumentId, PeerId, ReportDoc, ReportKey, ReportView, Template, Timestamp};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -76,13 +80,14 @@ struct Acked {
 /// Handle to the loop; `Copy`, so components and callbacks share it freely.
 #[derive(Clone, Copy)]
 pub struct SyncLoop {
-    driver: StoredValue<Rc<RefCell<Driver>>, LocalStorage>,
+    driver: StoredValue<Rc<RefCell<State>>, LocalStorage>,
     snapshot: RwSignal<SyncSnapshot>,
 }
 
 /// The loop's state. Only [`SyncLoop::run`] touches it.
-struct Driver {
-    sync: Synchronizer,
+struct State {
+    /// The shared engine and its loop.
+    driver: Driver,
     dialer: Dialer,
     login_required: bool,
     /// Nobody uses the app yet: no dialing (see the module docs).
@@ -108,8 +113,11 @@ impl SyncLoop {
     /// Starts the loop: opens every document stored on the phone and dials.
     /// Call once, under the app's root owner (it lives as long as the page).
     pub fn start(peer_id: PeerId, storage_id: String) -> SyncLoop {
-        let driver = Driver {
-            sync: Synchronizer::new(SyncConfig::client(peer_id, Some(storage_id))),
+        let driver = State {
+            driver: Driver::new(Synchronizer::new(SyncConfig::client(
+                peer_id,
+                Some(storage_id),
+            ))),
             dialer: Dialer::new(RETRY_BASE_MS, RETRY_MAX_MS),
             login_required: false,
             awaiting_session: true,
@@ -147,7 +155,7 @@ impl SyncLoop {
         Timeout::new(0, move || {
             this.run(|d, me| {
                 for id in stored {
-                    if d.sync.doc_mut(&id).is_none() {
+                    if d.driver.engine_mut().doc_mut(&id).is_none() {
                         d.feed(me, SyncEvent::open(id));
                     }
                 }
@@ -166,7 +174,7 @@ impl SyncLoop {
     /// Loads a document (from the phone, then the server) and keeps it synced.
     pub fn open(&self, doc: DocumentId) {
         self.run(|d, me| {
-            if d.sync.doc_mut(&doc).is_none() {
+            if d.driver.engine_mut().doc_mut(&doc).is_none() {
                 d.feed(me, SyncEvent::open(doc));
             }
         });
@@ -176,7 +184,7 @@ impl SyncLoop {
     pub fn view(&self, doc: &DocumentId) -> Option<ReportView> {
         let rc = self.driver.get_value();
         let mut d = rc.borrow_mut();
-        let am = d.sync.doc_mut(doc)?;
+        let am = d.driver.engine_mut().doc_mut(doc)?;
         ReportView::read(am.document()).ok()
     }
 
@@ -191,15 +199,15 @@ impl SyncLoop {
     ) -> Result<(), ReportError> {
         let id = key.document_id();
         self.run(|d, me| {
-            if d.sync.doc_mut(&id).is_none() {
+            if d.driver.engine_mut().doc_mut(&id).is_none() {
                 d.feed(me, SyncEvent::open(id));
             }
-            if d.sync.doc_mut(&id).is_none() {
+            if d.driver.engine_mut().doc_mut(&id).is_none() {
                 // The phone's copy could not be read: start a fresh one; the
                 // server's copy merges into it on sync.
-                d.sync.insert_doc(id, AutoCommit::new());
+                d.driver.engine_mut().insert_doc(id, AutoCommit::new());
             }
-            let Some(doc) = d.sync.doc_mut(&id) else {
+            let Some(doc) = d.driver.engine_mut().doc_mut(&id) else {
                 return Err(ReportError::Malformed("the document is not loaded".into()));
             };
             let result = apply_edit(doc, key, template, f);
@@ -258,10 +266,10 @@ impl SyncLoop {
         });
     }
 
-    /// Runs `f` on the driver, then records acks, arms the timer and publishes
-    /// the snapshot (steps 6 of the module docs). Never re-entered: the browser
+    /// Runs `f` on the loop's state, then records acks, arms the timer and
+    /// publishes the snapshot (step 3 of the module docs). Never re-entered: the browser
     /// delivers socket and timer events from its event loop, not during `f`.
-    fn run<R>(&self, f: impl FnOnce(&mut Driver, SyncLoop) -> R) -> R {
+    fn run<R>(&self, f: impl FnOnce(&mut State, SyncLoop) -> R) -> R {
         let rc = self.driver.get_value();
         let (result, snapshot) = {
             let mut d = rc.borrow_mut();
@@ -357,54 +365,32 @@ pub(crate) fn apply_edit(
     Ok(())
 }
 
-impl Driver {
-    /// Steps 1–5 of the module docs for one event and everything it causes.
+impl State {
+    /// Steps 1 and 2 of the module docs for one event and everything it causes.
     fn feed(&mut self, me: SyncLoop, event: SyncEvent) {
-        let first = self.sync.handle(Timestamp(now()), event);
-        self.carry_out(me, first);
+        let mut io = BrowserIo::new(&self.socket);
+        self.driver.handle(Timestamp(now()), event, &mut io);
+        self.after_driver(me, io.finish());
     }
 
     /// The engine's timer fired: what is due (a write to retry).
     fn on_timeout(&mut self, me: SyncLoop) {
         self.engine_timer = None;
-        let first = self.sync.handle_timeout(Timestamp(now()));
-        self.carry_out(me, first);
+        let mut io = BrowserIo::new(&self.socket);
+        self.driver.handle_timeout(Timestamp(now()), &mut io);
+        self.after_driver(me, io.finish());
     }
 
-    /// Carries out `first` and the results of every event it causes, in
-    /// order, then sets the browser timer for the engine's next one.
-    fn carry_out(&mut self, me: SyncLoop, first: SyncResults) {
-        let mut queue = VecDeque::new();
-        let mut next = Some(first);
-        while let Some(results) = next.take().or_else(|| {
-            queue
-                .pop_front()
-                .map(|event| self.sync.handle(Timestamp(now()), event))
-        }) {
-            let now = now();
-            for task in &results.storage {
-                queue.push_back(SyncEvent::storage_done(local_store::perform(task)));
-            }
-            let mut lost = Vec::new();
-            for (conn, frame) in &results.outgoing {
-                let sent = match &self.socket {
-                    Some((c, socket)) if c == conn => socket.send(frame),
-                    _ => continue,
-                };
-                if let Err(e) = sent {
-                    log(&format!("sync: send failed: {e}"));
-                    lost.push(*conn);
-                }
-            }
-            lost.extend(results.close.iter().copied());
-            for notice in results.notices {
-                self.notice(notice, now);
-            }
-            for conn in lost {
-                if self.drop_connection(conn) {
-                    queue.push_back(SyncEvent::disconnected(conn));
-                }
-            }
+    /// What the driver left for the loop: its notices, and the connections
+    /// it closed or lost (the engine already knows); then the browser timer
+    /// for the engine's next due time.
+    fn after_driver(&mut self, me: SyncLoop, (notices, lost): (Vec<SyncNotice>, Vec<ConnId>)) {
+        let now = now();
+        for notice in notices {
+            self.notice(notice, now);
+        }
+        for conn in lost {
+            self.drop_connection(conn);
         }
         self.arm_engine_timer(me);
     }
@@ -412,7 +398,7 @@ impl Driver {
     /// Sets the browser timer for the engine's next due time, unless one is
     /// set for that time or earlier already.
     fn arm_engine_timer(&mut self, me: SyncLoop) {
-        let Some(at) = self.sync.poll_timeout() else {
+        let Some(at) = self.driver.poll_timeout() else {
             self.engine_timer = None;
             return;
         };
@@ -602,15 +588,15 @@ impl Driver {
     fn record_acks(&mut self) {
         if let Some(conn) = self.ready {
             let now = now();
-            for id in self.sync.loaded_docs() {
-                let heads = match self.sync.doc_mut(&id) {
+            for id in self.driver.engine_mut().loaded_docs() {
+                let heads = match self.driver.engine_mut().doc_mut(&id) {
                     Some(doc) => heads_text(&doc.get_heads()),
                     None => continue,
                 };
                 if heads.is_empty() || self.acks.get(&id).is_some_and(|a| a.heads == heads) {
                     continue;
                 }
-                if self.sync.is_acked(&id, conn) {
+                if self.driver.engine_mut().is_acked(&id, conn) {
                     let acked = Acked { heads, at: now };
                     // If the browser refuses, the ack still shows until reload.
                     if let Err(e) = local_store::set_json(&acked_key(&id), &acked) {
@@ -622,8 +608,8 @@ impl Driver {
             }
         }
         if self.storage_error.is_some() {
-            let ids = self.sync.loaded_docs();
-            if ids.iter().all(|id| self.sync.is_saved(id)) {
+            let ids = self.driver.engine_mut().loaded_docs();
+            if ids.iter().all(|id| self.driver.engine_mut().is_saved(id)) {
                 self.storage_error = None;
             }
         }
@@ -640,8 +626,8 @@ impl Driver {
             Link::Waiting
         };
         let mut docs = BTreeMap::new();
-        for id in self.sync.loaded_docs() {
-            let Some(doc) = self.sync.doc_mut(&id) else {
+        for id in self.driver.engine_mut().loaded_docs() {
+            let Some(doc) = self.driver.engine_mut().doc_mut(&id) else {
                 continue;
             };
             let heads = heads_text(&doc.get_heads());
@@ -664,6 +650,64 @@ impl Driver {
             storage_error: self.storage_error.clone(),
             login_required: self.login_required,
         }
+    }
+}
+
+/// The browser's side of the [`Driver`] for one event: the socket, the
+/// phone's synchronous local storage, and what the loop handles after.
+struct BrowserIo<'a> {
+    socket: &'a Option<(ConnId, Socket)>,
+    notices: Vec<SyncNotice>,
+    /// Connections closed, or whose socket refused a frame.
+    lost: Vec<ConnId>,
+}
+
+impl<'a> BrowserIo<'a> {
+    fn new(socket: &'a Option<(ConnId, Socket)>) -> BrowserIo<'a> {
+        BrowserIo {
+            socket,
+            notices: Vec::new(),
+            lost: Vec::new(),
+        }
+    }
+
+    fn finish(self) -> (Vec<SyncNotice>, Vec<ConnId>) {
+        (self.notices, self.lost)
+    }
+}
+
+impl Transport for BrowserIo<'_> {
+    fn send(&mut self, conn: ConnId, frame: Vec<u8>) -> Result<(), Gone> {
+        let Some((c, socket)) = self.socket else {
+            return Ok(());
+        };
+        if *c != conn {
+            return Ok(());
+        }
+        socket.send(&frame).map_err(|e| {
+            log(&format!("sync: send failed: {e}"));
+            self.lost.push(conn);
+            Gone
+        })
+    }
+
+    fn close(&mut self, conn: ConnId) -> Closed {
+        // The socket closes when the loop drops it, after its buffered frames.
+        self.lost.push(conn);
+        Closed::Now
+    }
+}
+
+impl Storage for BrowserIo<'_> {
+    fn submit(&mut self, task: StorageTask) -> Option<StorageResult> {
+        // `localStorage` is synchronous: done before the next round.
+        Some(local_store::perform(&task))
+    }
+}
+
+impl Adapter for BrowserIo<'_> {
+    fn notice(&mut self, notice: SyncNotice, _: &mut Synchronizer) {
+        self.notices.push(notice);
     }
 }
 

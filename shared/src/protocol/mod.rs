@@ -3,4 +3,5 @@
 //! talk to our server.
 
 pub mod ids;
+pub mod refusal;
 pub mod wire;

@@ -153,7 +153,7 @@ pub enum DecodeError {
 
 /// A decoded CBOR value (only what the protocol uses).
 #[derive(Clone, Debug, PartialEq)]
-enum Cbor {
+pub(super) enum Cbor {
     Null,
     Bool(bool),
     Int(i128),
@@ -170,7 +170,7 @@ fn cbor_err(e: minicbor::decode::Error) -> DecodeError {
     DecodeError::Cbor(e.to_string())
 }
 
-fn read_value(d: &mut Decoder<'_>, depth: usize) -> Result<Cbor, DecodeError> {
+pub(super) fn read_value(d: &mut Decoder<'_>, depth: usize) -> Result<Cbor, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError::TooDeep);
     }

@@ -306,21 +306,15 @@ impl Synchronizer {
                 document_id,
                 reason,
                 ..
+            } => self.refused_by_peer(conn, document_id, reason, out),
+            WireMessage::Ephemeral {
+                document_id, data, ..
             } => {
-                // Forget what we told the peer: our sync state believes the
-                // refused changes are on their way. A fresh state makes the
-                // next exchange (started by either side's next change) work
-                // out again what the peer lacks, and offer them once more.
-                if let Some(d) = self.docs.get_mut(&document_id)
-                    && let Some(p) = d.peers.get_mut(&conn)
-                {
-                    *p = docs::PeerDoc::default();
+                // Presence and other live data: we keep nothing of it. A
+                // refusal of our changes is one (`protocol::refusal`).
+                if let Some(reason) = crate::protocol::refusal::decode(&data) {
+                    self.refused_by_peer(conn, document_id, reason, out);
                 }
-                out.notices.push(SyncNotice::RefusedByPeer {
-                    doc: document_id,
-                    conn,
-                    reason,
-                });
             }
             WireMessage::Join { .. } | WireMessage::Peer { .. } => {
                 self.fail(conn, "handshake repeated".into(), out)
@@ -334,9 +328,28 @@ impl Synchronizer {
             WireMessage::Other { message_type } => {
                 self.fail(conn, format!("unknown message type {message_type:?}"), out)
             }
-            // Ephemeral messages are for live presence; we keep nothing of them.
             _ => {}
         }
+    }
+
+    /// The peer refused our changes to `doc`. Forget what we told it: our
+    /// sync state believes the refused changes are on their way. A fresh
+    /// state makes the next exchange (started by either side's next change)
+    /// work out again what the peer lacks, and offer them once more.
+    fn refused_by_peer(
+        &mut self,
+        conn: ConnId,
+        doc: DocumentId,
+        reason: String,
+        out: &mut SyncResults,
+    ) {
+        if let Some(d) = self.docs.get_mut(&doc)
+            && let Some(p) = d.peers.get_mut(&conn)
+        {
+            *p = docs::PeerDoc::default();
+        }
+        out.notices
+            .push(SyncNotice::RefusedByPeer { doc, conn, reason });
     }
 
     pub(super) fn peer_ready(

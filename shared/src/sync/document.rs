@@ -126,11 +126,21 @@ impl Synchronizer {
                                 // fresh sync state, so when the document
                                 // changes here (a reopened report) the peer
                                 // is asked again and offers them once more.
-                                let refused = WireMessage::ChangesRefused {
-                                    sender_id: peer_id.clone(),
-                                    target_id: remote.clone(),
+                                *peer = docs::PeerDoc::default();
+                                if d.is_empty() && d.peers.len() == 1 {
+                                    self.docs.remove(&doc_id);
+                                }
+                                // Told as an ephemeral message, which every
+                                // automerge-repo client accepts (see
+                                // `protocol::refusal`).
+                                self.ephemeral_count += 1;
+                                let refused = WireMessage::Ephemeral {
+                                    sender_id: peer_id,
+                                    target_id: remote,
                                     document_id: doc_id,
-                                    reason: reason.clone(),
+                                    count: self.ephemeral_count,
+                                    session_id: self.config.session_id.clone(),
+                                    data: crate::protocol::refusal::encode(&reason),
                                 };
                                 out.outgoing.push((conn, refused.encode()));
                                 out.notices.push(SyncNotice::ChangesRefused {
@@ -138,10 +148,6 @@ impl Synchronizer {
                                     conn,
                                     reason,
                                 });
-                                *peer = docs::PeerDoc::default();
-                                if d.is_empty() && d.peers.len() == 1 {
-                                    self.docs.remove(&doc_id);
-                                }
                                 return;
                             }
                         }

@@ -24,10 +24,12 @@ mod connection;
 pub mod dialer;
 mod docs;
 mod document;
+mod driver;
 mod persistence;
 mod rate;
 pub mod storage;
 
+pub use driver::{Adapter, Closed, Driver, Gone, Storage, Transport};
 pub use rate::RateLimit;
 
 use crate::protocol::ids::{DocumentId, PeerId};
@@ -168,13 +170,17 @@ pub struct SyncConfig {
     pub park_after_ms: Option<i64>,
     /// How long after a failed write the unsaved documents are written again.
     pub retry_after_ms: i64,
+    /// Our ephemeral-message session (automerge-repo's `sessionId`), which
+    /// peers use with a counter to drop repeats: new for every run of the
+    /// program, chosen by the adapter from its source of randomness (the
+    /// constructors use the peer id, enough for peers that send none).
+    pub session_id: String,
 }
 
 impl SyncConfig {
     /// Settings for a server: answers requests, evicts idle documents.
     pub fn server(peer_id: PeerId, storage_id: String) -> SyncConfig {
         SyncConfig {
-            peer_id,
             storage_id: Some(storage_id),
             announce: false,
             evict_idle: true,
@@ -190,13 +196,14 @@ impl SyncConfig {
             max_deferred: 2000,
             park_after_ms: Some(30_000),
             retry_after_ms: 1_000,
+            session_id: peer_id.to_string(),
+            peer_id,
         }
     }
 
     /// Settings for a client: offers its documents, keeps them loaded.
     pub fn client(peer_id: PeerId, storage_id: Option<String>) -> SyncConfig {
         SyncConfig {
-            peer_id,
             storage_id,
             announce: true,
             evict_idle: false,
@@ -210,6 +217,8 @@ impl SyncConfig {
             park_after_ms: None,
             // A phone's storage fails when it is full: no use hammering it.
             retry_after_ms: 10_000,
+            session_id: peer_id.to_string(),
+            peer_id,
         }
     }
 }
@@ -394,6 +403,8 @@ pub struct Synchronizer {
     retry_at: Option<Timestamp>,
     /// When idle documents were last looked for (see `park_after_ms`).
     parked_at: Timestamp,
+    /// The counter of our ephemeral messages (with `SyncConfig::session_id`).
+    ephemeral_count: u64,
 }
 
 impl std::fmt::Debug for Synchronizer {
@@ -421,6 +432,7 @@ impl Synchronizer {
             policy: None,
             retry_at: None,
             parked_at: Timestamp(0),
+            ephemeral_count: 0,
         }
     }
 
