@@ -112,6 +112,36 @@ impl DocState {
             && self.is_saved()
     }
 
+    /// True when every connection on it holds every change we hold and we
+    /// hold every change it told us of: nothing to exchange until one side
+    /// changes.
+    pub(super) fn in_sync(&mut self) -> bool {
+        let mut ours = self.doc.get_heads();
+        ours.sort();
+        let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+        conns.into_iter().all(|conn| {
+            // A connection given back from parking has not spoken since:
+            // only the heads shared then are known.
+            if let Some(p) = self.peers.get(&conn)
+                && p.state.their_heads.is_none()
+            {
+                let mut shared = p.state.shared_heads.clone();
+                shared.sort();
+                return shared == ours;
+            }
+            let theirs_known = self
+                .peers
+                .get(&conn)
+                .and_then(|p| p.state.their_heads.as_ref())
+                .is_some_and(|heads| {
+                    heads
+                        .iter()
+                        .all(|h| self.doc.get_change_by_hash(h).is_some())
+                });
+            theirs_known && self.covered_by(conn)
+        })
+    }
+
     /// True when the peer on `conn` has every change we have: every change of
     /// ours is an ancestor of the heads it told us about.
     pub(super) fn covered_by(&mut self, conn: ConnId) -> bool {

@@ -168,6 +168,10 @@ pub struct SyncConfig {
     /// (a few hashes), so memory follows activity, not the number of
     /// documents a long connection has touched. `None`: keep them.
     pub park_after_ms: Option<i64>,
+    /// Most documents kept in memory while connections use them: beyond it
+    /// the least recently used ones in sync with all their connections are
+    /// parked (see `park_after_ms`). `None`: no cap.
+    pub max_docs_in_memory: Option<usize>,
     /// How long after a failed write the unsaved documents are written again.
     pub retry_after_ms: i64,
     /// Our ephemeral-message session (automerge-repo's `sessionId`), which
@@ -195,6 +199,7 @@ impl SyncConfig {
             }),
             max_deferred: 2000,
             park_after_ms: Some(30_000),
+            max_docs_in_memory: Some(256),
             retry_after_ms: 1_000,
             session_id: peer_id.to_string(),
             peer_id,
@@ -215,6 +220,7 @@ impl SyncConfig {
             new_docs_rate: None,
             max_deferred: 2000,
             park_after_ms: None,
+            max_docs_in_memory: None,
             // A phone's storage fails when it is full: no use hammering it.
             retry_after_ms: 10_000,
             session_id: peer_id.to_string(),
@@ -518,6 +524,7 @@ impl Synchronizer {
             EventKind::StoredElsewhere(doc) => self.on_stored_elsewhere(doc, &mut out),
         }
         self.run_deferred(&mut out);
+        self.park_over_cap(&mut out);
         out
     }
 
@@ -559,6 +566,7 @@ impl Synchronizer {
             self.park_idle(&mut out);
         }
         self.run_deferred(&mut out);
+        self.park_over_cap(&mut out);
         out
     }
 }

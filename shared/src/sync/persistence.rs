@@ -399,18 +399,51 @@ impl Synchronizer {
             .filter_map(|(id, d)| d.is_idle().then_some(*id))
             .collect();
         for id in idle {
-            if self.fold_before_leaving(id, out) {
-                continue;
-            }
-            let Some(d) = self.docs.remove(&id) else {
-                continue;
-            };
-            for (conn, peer) in d.peers {
-                self.parked
-                    .entry(conn)
-                    .or_default()
-                    .insert(id, peer.state.shared_heads);
-            }
+            self.park(id, out);
+        }
+    }
+
+    /// Keeps at most `SyncConfig::max_docs_in_memory` documents loaded:
+    /// beyond it, the least recently used of those that are in sync with
+    /// every connection on them are parked (as [`Self::park_idle`] does after
+    /// a silence). A connection that fetches a whole district, or a phone
+    /// uploading hundreds of reports, then costs memory for the documents
+    /// under way, not for every one it has touched.
+    pub(super) fn park_over_cap(&mut self, out: &mut SyncResults) {
+        let Some(max) = self.config.max_docs_in_memory else {
+            return;
+        };
+        if self.docs.len() <= max {
+            return;
+        }
+        let mut in_sync: Vec<(crate::time::Timestamp, DocumentId)> = self
+            .docs
+            .iter_mut()
+            .filter(|(_, d)| d.phase == Phase::Ready && !d.peers.is_empty())
+            .filter_map(|(id, d)| (d.is_idle() && d.in_sync()).then_some((d.last_used, *id)))
+            .collect();
+        in_sync.sort();
+        let excess = self.docs.len() - max;
+        for (_, id) in in_sync.into_iter().take(excess) {
+            self.park(id, out);
+        }
+    }
+
+    /// Drops an idle document from memory, keeping for each connection on it
+    /// only the heads they share; folds its chunks into one first (the
+    /// document then leaves once that write is done).
+    fn park(&mut self, id: DocumentId, out: &mut SyncResults) {
+        if self.fold_before_leaving(id, out) {
+            return;
+        }
+        let Some(d) = self.docs.remove(&id) else {
+            return;
+        };
+        for (conn, peer) in d.peers {
+            self.parked
+                .entry(conn)
+                .or_default()
+                .insert(id, peer.state.shared_heads);
         }
     }
 
