@@ -112,33 +112,20 @@ impl DocState {
             && self.is_saved()
     }
 
-    /// True when every connection on it holds every change we hold and we
-    /// hold every change it told us of: nothing to exchange until one side
-    /// changes.
+    /// True when every connection on it told us the heads we have (or, given
+    /// back from parking and silent since, shares them): nothing to exchange
+    /// until one side changes. Compares heads only, so it is cheap enough to
+    /// ask of every loaded document (`park_over_cap`).
     pub(super) fn in_sync(&mut self) -> bool {
         let mut ours = self.doc.get_heads();
         ours.sort();
-        let conns: Vec<ConnId> = self.peers.keys().copied().collect();
-        conns.into_iter().all(|conn| {
-            // A connection given back from parking has not spoken since:
-            // only the heads shared then are known.
-            if let Some(p) = self.peers.get(&conn)
-                && p.state.their_heads.is_none()
-            {
-                let mut shared = p.state.shared_heads.clone();
-                shared.sort();
-                return shared == ours;
-            }
-            let theirs_known = self
-                .peers
-                .get(&conn)
-                .and_then(|p| p.state.their_heads.as_ref())
-                .is_some_and(|heads| {
-                    heads
-                        .iter()
-                        .all(|h| self.doc.get_change_by_hash(h).is_some())
-                });
-            theirs_known && self.covered_by(conn)
+        self.peers.values().all(|p| {
+            let mut theirs = match &p.state.their_heads {
+                Some(heads) => heads.clone(),
+                None => p.state.shared_heads.clone(),
+            };
+            theirs.sort();
+            theirs == ours
         })
     }
 
