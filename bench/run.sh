@@ -2,6 +2,7 @@
 # Reproduces the figures of docs/BENCHMARKS.md on this machine:
 #   bench/run.sh peer   side by side with the reference servers (19x5, 100x2, 500x2; medians of 3)
 #   bench/run.sh 2g     reconnect-to-durable of a commune with 5 edited reports over an emulated 2G link
+#                       (the JS client against both servers, then our native phone engine)
 #   bench/run.sh many   server memory after storing 100,000 small reports
 #   bench/run.sh province  10,000 communes on PostgreSQL: upload with 1 and 2 replicas, province figures
 #   bench/run.sh        all three (about 40 minutes on 2 cores)
@@ -84,6 +85,30 @@ if [ "$what" = all ] || [ "$what" = 2g ]; then
             rm -rf "$dir"
             port=$((port + 2))
         done
+    done
+fi
+
+if [ "$what" = all ] || [ "$what" = 2g ]; then
+    step "2G reconnect with our own phone engine (native build): the same documents and offline changes; $REPS reps"
+    out=$peer/results/2g
+    mkdir -p $out
+    port=3950
+    for rep in $(seq 1 "$REPS"); do
+        dir=$(mktemp -d)
+        (cd $peer && CLIENTS=1 DOCS=5 EDITS=10 SEED=$rep PHASE=dump OUT="$dir/dump.json" node loadgen.mjs)
+        pid=$(start_server baocao $port "$dir/data")
+        wait_port $port
+        target/release/link-emu --listen 127.0.0.1:$((port + 1)) --to 127.0.0.1:$port \
+            --profile 2g --seed "$rep" >/dev/null 2>&1 &
+        link=$!
+        wait_port $((port + 1))
+        echo "phone-2g rep $rep $(target/release/phone-2g --dump "$dir/dump.json" \
+            --server ws://127.0.0.1:$port/sync --via ws://127.0.0.1:$((port + 1))/sync || true)" \
+            | tee -a $out/summary.txt
+        kill "$link" "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        rm -rf "$dir"
+        port=$((port + 2))
     done
 fi
 

@@ -446,6 +446,28 @@ process.on("uncaughtException", e => {
   if (result.errors.length < 20) result.errors.push(`uncaught: ${String(e?.code || e).slice(0, 200)}`)
   result.uncaughtExceptions = uncaught
 })
+// ---------------------------------------------------------------- phase: dump
+// The reconnect phase's documents, for another client to replay (baocao's
+// native phone engine, `phone-2g`): per commune and report, the document
+// after its first EDITS edits (what is on the server before going offline)
+// and the changes of the next EDITS, made offline — the same generator and
+// seeds as `phaseReconnect`. Written to OUT as JSON, bytes in hex.
+function phaseDump() {
+  const docs = []
+  for (let c = 0; c < CLIENTS; c++) for (let d = 0; d < DOCS; d++) {
+    let doc = A.from(initialReport(c, d))
+    const h = { change: fn => { doc = A.change(doc, fn) } }
+    for (let k = 0; k < EDITS; k++) applyEdit(h, c, d, k)
+    const first = A.save(doc)
+    const heads = A.getHeads(doc)
+    for (let k = EDITS; k < 2 * EDITS; k++) applyEdit(h, c, d, k)
+    docs.push({ commune: c, doc: d, first: Buffer.from(first).toString("hex"),
+      offline: Buffer.from(A.saveSince(doc, heads)).toString("hex"), heads: sortedHeads(doc) })
+  }
+  fs.writeFileSync(OUT, JSON.stringify({ seed: SEED, edits: EDITS, docs }))
+  process.exit(0)
+}
+
 // ---------------------------------------------------------------- phase: reconnect
 // Each commune's reports are on the server already (uploaded directly); the
 // phone edits every report EDITS more times offline, then comes back online on
@@ -497,6 +519,7 @@ async function phaseReconnect() {
 }
 
 async function main() {
+  if (PHASE === "dump") return phaseDump()
   const hard = setTimeout(() => { result.ok = false; result.errors.push("hard timeout"); finish(3) }, (TIMEOUT_S * phases.length + 60) * 1000)
   hard.unref()
   let manifest = null

@@ -29,6 +29,8 @@ pub struct NativeClient {
     next_conn: u64,
     /// The close frames the server sent (code, reason), oldest first.
     pub closed_by_server: Vec<(u16, String)>,
+    /// WebSocket payload bytes sent and received on the current connection.
+    wire: (usize, usize),
 }
 
 /// The phone's side of the [`Driver`]: its storage, the frames waiting for
@@ -122,6 +124,7 @@ impl NativeClient {
             ws: None,
             next_conn: 0,
             closed_by_server: Vec::new(),
+            wire: (0, 0),
         }
     }
 
@@ -172,6 +175,14 @@ impl NativeClient {
         self.feed(SyncEvent::changed(*id)).await;
     }
 
+    /// Adds a whole document (merged into any copy already here), stores it
+    /// and offers it when connected.
+    pub async fn insert(&mut self, id: DocumentId, doc: AutoCommit) {
+        self.driver.engine_mut().insert_doc(id, doc);
+        self.io.acked.remove(&id);
+        self.feed(SyncEvent::changed(id)).await;
+    }
+
     /// A loaded document, read-only use intended.
     pub fn doc(&mut self, id: &DocumentId) -> Option<&mut AutoCommit> {
         self.driver.engine_mut().doc_mut(id)
@@ -202,6 +213,7 @@ impl NativeClient {
         let conn = ConnId(self.next_conn);
         self.ws = Some((conn, ws));
         self.io.current = Some(conn);
+        self.wire = (0, 0);
         self.feed(SyncEvent::connected(conn, Direction::Outgoing))
             .await;
         Ok(())
@@ -213,6 +225,11 @@ impl NativeClient {
             let _ = ws.close(None).await;
             self.lost().await;
         }
+    }
+
+    /// WebSocket payload bytes (sent, received) since the last connect.
+    pub fn wire_bytes(&self) -> (usize, usize) {
+        self.wire
     }
 
     /// True while connected.
@@ -316,6 +333,7 @@ impl NativeClient {
         };
         match next {
             Some(Ok(Message::Binary(bytes))) => {
+                self.wire.1 += bytes.len();
                 self.feed(SyncEvent::received(conn, bytes.to_vec())).await;
                 Ok(true)
             }
@@ -359,6 +377,7 @@ impl NativeClient {
         let frames = std::mem::take(&mut self.io.outbox);
         if let Some((_, ws)) = self.ws.as_mut() {
             for frame in frames {
+                self.wire.0 += frame.len();
                 if ws.send(Message::Binary(frame.into())).await.is_err() {
                     self.ws = None;
                     break;
