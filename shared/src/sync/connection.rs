@@ -15,6 +15,10 @@ use std::collections::{BTreeSet, VecDeque};
 pub(super) enum Handshake {
     AwaitingJoin,
     AwaitingPeer,
+    /// We dialled the server we last completed a handshake with: its
+    /// answer is taken for granted, and sync messages follow our join at
+    /// once (a round trip saved on a slow link) until it confirms.
+    Assumed(PeerId),
     Ready(PeerId),
 }
 
@@ -115,6 +119,7 @@ impl Synchronizer {
     }
 
     pub(super) fn on_connected(&mut self, conn: ConnId, dir: Direction, out: &mut SyncResults) {
+        let mut remote_storage = None;
         let handshake = match dir {
             Direction::Incoming => Handshake::AwaitingJoin,
             Direction::Outgoing => {
@@ -124,20 +129,32 @@ impl Synchronizer {
                     metadata: Some(self.metadata()),
                 };
                 out.outgoing.push((conn, join.encode()));
-                Handshake::AwaitingPeer
+                match &self.last_server {
+                    Some((peer, storage)) => {
+                        remote_storage.clone_from(storage);
+                        Handshake::Assumed(peer.clone())
+                    }
+                    None => Handshake::AwaitingPeer,
+                }
             }
         };
+        let assumed = matches!(handshake, Handshake::Assumed(_));
         self.conns.insert(
             conn,
             Conn {
                 handshake,
                 closing: false,
-                remote_storage: None,
+                remote_storage,
                 docs: BTreeSet::new(),
                 budget: self.config.new_docs_rate.map(TokenBucket::new),
                 deferred: VecDeque::new(),
             },
         );
+        if assumed && self.config.announce {
+            for id in self.loaded_docs() {
+                self.announce(id, out);
+            }
+        }
     }
 
     pub(super) fn metadata(&self) -> PeerMetadata {
@@ -256,6 +273,35 @@ impl Synchronizer {
                     ..
                 },
             ) => {
+                self.last_server = Some((sender_id.clone(), remote_storage(&metadata)));
+                return self.peer_ready(conn, sender_id, metadata, out);
+            }
+            (
+                Handshake::Assumed(expected),
+                WireMessage::Peer {
+                    sender_id,
+                    metadata,
+                    ..
+                },
+            ) => {
+                let storage = remote_storage(&metadata);
+                let confirmed = *expected == sender_id && c.remote_storage == storage;
+                self.last_server = Some((sender_id.clone(), storage));
+                if confirmed {
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        c.handshake = Handshake::Ready(sender_id.clone());
+                    }
+                    out.notices.push(SyncNotice::PeerReady {
+                        conn,
+                        peer: sender_id,
+                    });
+                    return;
+                }
+                // Another server (or its data was replaced): what we sent
+                // assumed the wrong one; start over with this one.
+                for d in self.docs.values_mut() {
+                    d.peers.remove(&conn);
+                }
                 return self.peer_ready(conn, sender_id, metadata, out);
             }
             (_, WireMessage::Error { message }) => {
@@ -361,9 +407,7 @@ impl Synchronizer {
     ) {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.handshake = Handshake::Ready(peer.clone());
-            c.remote_storage = metadata
-                .filter(|m| !m.is_ephemeral)
-                .and_then(|m| m.storage_id);
+            c.remote_storage = remote_storage(&metadata);
         }
         out.notices.push(SyncNotice::PeerReady { conn, peer });
         if self.config.announce {
@@ -372,4 +416,12 @@ impl Synchronizer {
             }
         }
     }
+}
+
+/// The storage id a peer announced, when it keeps its documents.
+fn remote_storage(metadata: &Option<PeerMetadata>) -> Option<String> {
+    metadata
+        .as_ref()
+        .filter(|m| !m.is_ephemeral)
+        .and_then(|m| m.storage_id.clone())
 }

@@ -176,11 +176,15 @@ impl Synchronizer {
         if d.is_empty() && sender_has_nothing {
             // A `sync` (not a request) about a document neither side has: an
             // answer to a request nobody made. Say we do not have it, and
-            // forget it.
+            // forget it — unless the application here asked for it (a
+            // client: `announce`), which still waits for someone to upload
+            // it; forgetting it would leave the phone without it for good.
             out.outgoing.push((conn, unavailable.encode()));
-            d.peers.remove(&conn);
-            if d.peers.is_empty() && d.queued.is_empty() && d.saving.is_none() {
-                self.docs.remove(&doc_id);
+            if !self.config.announce {
+                d.peers.remove(&conn);
+                if d.peers.is_empty() && d.queued.is_empty() && d.saving.is_none() {
+                    self.docs.remove(&doc_id);
+                }
             }
             return;
         }
@@ -294,7 +298,7 @@ impl Synchronizer {
     /// Registers every ready connection as a peer of the document.
     pub(super) fn announce(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
         let conns: Vec<(ConnId, Option<String>)> = self
-            .ready_peers()
+            .sync_targets()
             .into_iter()
             .map(|(c, _)| (c, self.conns.get(&c).and_then(|s| s.remote_storage.clone())))
             .collect();
@@ -314,7 +318,7 @@ impl Synchronizer {
     pub(super) fn sync_doc(&mut self, doc_id: DocumentId, out: &mut SyncResults) {
         let peer_id = self.config.peer_id.clone();
         let durable = self.config.durable_acks;
-        let targets: BTreeMap<ConnId, PeerId> = self.ready_peers().into_iter().collect();
+        let targets: BTreeMap<ConnId, PeerId> = self.sync_targets().into_iter().collect();
         let Some(d) = self.docs.get_mut(&doc_id) else {
             return;
         };

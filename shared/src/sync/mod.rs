@@ -409,6 +409,10 @@ pub struct Synchronizer {
     retry_at: Option<Timestamp>,
     /// When idle documents were last looked for (see `park_after_ms`).
     parked_at: Timestamp,
+    /// The peer (and its storage id) our last dialled connection completed
+    /// its handshake with: the next one sends sync messages right after its
+    /// join (see `Handshake::Assumed`).
+    last_server: Option<(PeerId, Option<String>)>,
     /// The counter of our ephemeral messages (with `SyncConfig::session_id`).
     ephemeral_count: u64,
 }
@@ -438,6 +442,7 @@ impl Synchronizer {
             policy: None,
             retry_at: None,
             parked_at: Timestamp(0),
+            last_server: None,
             ephemeral_count: 0,
         }
     }
@@ -500,6 +505,18 @@ impl Synchronizer {
             .iter()
             .filter_map(|(c, s)| match &s.handshake {
                 Handshake::Ready(p) if !s.closing => Some((*c, p.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Connections sync messages may go to: handshake completed, or
+    /// assumed (`Handshake::Assumed`).
+    pub(crate) fn sync_targets(&self) -> Vec<(ConnId, PeerId)> {
+        self.conns
+            .iter()
+            .filter_map(|(c, s)| match &s.handshake {
+                Handshake::Ready(p) | Handshake::Assumed(p) if !s.closing => Some((*c, p.clone())),
                 _ => None,
             })
             .collect()

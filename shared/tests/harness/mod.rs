@@ -170,6 +170,15 @@ impl Network {
         self.peers[peer].notices.extend(res.notices);
         for (conn, bytes) in res.outgoing {
             if let Some((to, to_conn)) = self.route(peer, conn) {
+                if std::env::var("VT_DEBUG").is_ok() {
+                    let m = shared::protocol::wire::WireMessage::decode(&bytes);
+                    eprintln!(
+                        "{} -> {} ({conn:?}): {:?}",
+                        self.peers[peer].name,
+                        self.peers[to].name,
+                        m.map(|m| format!("{m:?}").chars().take(160).collect::<String>())
+                    );
+                }
                 self.wire_bytes += bytes.len();
                 self.queue.push_back((to, to_conn, bytes));
             }
@@ -266,6 +275,15 @@ impl Network {
         true
     }
 
+    /// The frames in flight to `peer`, decoded, oldest first.
+    pub fn queued_to(&self, peer: usize) -> Vec<shared::protocol::wire::WireMessage> {
+        self.queue
+            .iter()
+            .filter(|(to, _, _)| *to == peer)
+            .filter_map(|(_, _, b)| shared::protocol::wire::WireMessage::decode(b).ok())
+            .collect()
+    }
+
     pub fn in_flight(&self) -> usize {
         self.queue.len()
     }
@@ -276,6 +294,13 @@ impl Network {
             .doc_mut(doc)
             .map(|d| d.get_heads())
             .unwrap_or_default()
+    }
+
+    /// Whether a peer connected to `peer` holds every change of `doc` now.
+    pub fn acked_now(&mut self, peer: usize, doc: &DocumentId) -> bool {
+        let sync = &mut self.peers[peer].sync;
+        let conns: Vec<ConnId> = sync.ready_peers().into_iter().map(|(c, _)| c).collect();
+        conns.into_iter().any(|c| sync.is_acked(doc, c))
     }
 
     pub fn acked(&self, peer: usize, doc: &DocumentId) -> bool {
