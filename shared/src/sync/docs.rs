@@ -91,23 +91,6 @@ impl DocState {
         let mut peer = PeerDoc::default();
         if let Some(heads) = storage.and_then(|s| self.persisted_sync.get(s)) {
             peer.state.shared_heads = heads.clone();
-            // The peer held `heads` when we last synced: our changes since
-            // go in the first message, instead of a round trip later when
-            // its answer says what it has (on a 2G link, 600 ms). Said in
-            // automerge's own terms: its heads and a `Have` since then with
-            // an empty bloom filter. If it holds more, its answer tells and
-            // the sync goes on from there; changes it already had are only
-            // bytes.
-            if heads.is_empty() {
-                // Nothing shared yet: the usual exchange finds out.
-                return peer;
-            }
-            peer.state.their_heads = Some(heads.clone());
-            peer.state.their_need = Some(Vec::new());
-            peer.state.their_have = Some(vec![automerge::sync::Have {
-                last_sync: heads.clone(),
-                bloom: automerge::sync::BloomFilter::default(),
-            }]);
         }
         peer
     }
